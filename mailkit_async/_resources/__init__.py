@@ -1,0 +1,1 @@
+"""Typed methods, one namespace per Mailkit API area."""
