@@ -262,9 +262,14 @@ lxml serialises use of one parser object, so sharing it is safe (decoding runs o
 event-loop thread anyway).
 """
 
-_XML_DECL: Final = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml\s[^>]*?\?>")
+_XML_DECL: Final = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml\s[^<>]*\?>")
+_PLAIN_PROLOG: Final = re.compile(rb"(?:\xef\xbb\xbf)?(<\?xml\s[^<>]*\?>)?\s*<[A-Za-z_]")
+"""A prolog holding nothing but an optional XML declaration, up to the root's first letter."""
 _DECL_ENCODING: Final = re.compile(rb"encoding\s*=\s*[\"']([^\"']*)[\"']")
-_UTF8_NAMES: Final = frozenset({"utf-8", "utf8"})
+_UTF8_NAMES: Final = frozenset({b"utf-8", b"utf8"})
+_CHEAP_PROBES: Final = 32
+_NAMESPACE_HINT: Final = re.compile(rb"xml(?:ns|:)")
+"""Elements can only be in a namespace after an ``xmlns`` declaration or with ``xml:``."""
 _XINCLUDE_NS: Final = "{http://www.w3.org/2001/XInclude}"
 _DATETIME_TEXT: Final = re.compile(
     r"([0-9]{4})(-?)([0-9]{2})\2([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})", re.ASCII
@@ -280,26 +285,35 @@ class _Malformed(Exception):
     """Raised inside the walk; turned into ``MalformedResponseError`` at the entry points."""
 
 
+def _unexpected(element: _Element, where: str) -> _Malformed:
+    tag: object = element.tag
+    if not isinstance(tag, str):  # pragma: no cover - comments and PIs are removed by PARSER
+        return _Malformed(f"unexpected markup in {where}")
+    return _Malformed(f"unexpected <{tag[:60]}> in {where}")
+
+
 def _no_children(element: _Element) -> None:
     if len(element):
         raise _Malformed(f"<{element.tag}> must not contain elements")
 
 
 def _decode_int(element: _Element, depth: int) -> WireValue:
-    if len(element):
-        _no_children(element)
-    text = (element.text or "").strip()
-    if len(text) > _MAX_INT_CHARS or "_" in text:
-        raise _Malformed(f"<{element.tag}> holds no valid integer: {text[:30]!r}")
-    try:
-        return int(text)
-    except ValueError:
-        raise _Malformed(f"<{element.tag}> holds no valid integer: {text[:30]!r}") from None
+    text = element.text
+    if text is not None and len(text) <= _MAX_INT_CHARS and "_" not in text:
+        try:
+            return int(text)
+        except ValueError:
+            pass
+    text = (text or "").strip()
+    if len(text) <= _MAX_INT_CHARS and "_" not in text:
+        try:
+            return int(text)
+        except ValueError:
+            pass
+    raise _Malformed(f"<{element.tag}> holds no valid integer: {text[:30]!r}")
 
 
 def _decode_string(element: _Element, depth: int) -> WireValue:
-    if len(element):
-        _no_children(element)
     text = element.text
     return "" if text is None else text
 
@@ -307,12 +321,12 @@ def _decode_string(element: _Element, depth: int) -> WireValue:
 def _decode_double(element: _Element, depth: int) -> WireValue:
     _no_children(element)
     text = (element.text or "").strip()
-    if len(text) > _MAX_DOUBLE_CHARS or "_" in text:
-        raise _Malformed(f"<double> holds no valid number: {text[:30]!r}")
-    try:
-        return float(text)
-    except ValueError:
-        raise _Malformed(f"<double> holds no valid number: {text[:30]!r}") from None
+    if len(text) <= _MAX_DOUBLE_CHARS and "_" not in text:
+        try:
+            return float(text)
+        except ValueError:
+            pass
+    raise _Malformed(f"<double> holds no valid number: {text[:30]!r}")
 
 
 def _decode_boolean(element: _Element, depth: int) -> WireValue:
@@ -353,18 +367,20 @@ def _decode_nil(element: _Element, depth: int) -> WireValue:
     return None
 
 
-def _decode_value(element: _Element, depth: int) -> WireValue:
+def _decode_value(value: _Element, depth: int) -> WireValue:
     """Decode a ``<value>`` element (its tag is checked by the caller)."""
-    count = len(element)
-    if count == 0:
-        text = element.text
+    try:
+        typed = value[0]
+    except IndexError:  # no type element: XML-RPC's implicit string
+        text = value.text
         return "" if text is None else text
-    if count != 1:
-        raise _Malformed("a <value> holds more than one element")
-    typed = element[0]
-    decoder = _DECODERS.get(typed.tag)
+    tag = typed.tag
+    if tag == "string":
+        text = typed.text
+        return "" if text is None else text
+    decoder = _DECODERS.get(tag)
     if decoder is None:
-        raise _Malformed(f"unknown XML-RPC type <{str(typed.tag)[:60]}>")
+        raise _unexpected(typed, "<value> (not an XML-RPC type)")
     return decoder(typed, depth)
 
 
@@ -375,21 +391,34 @@ def _decode_struct(element: _Element, depth: int) -> WireValue:
     result: dict[str, WireValue] = {}
     decoders = _DECODERS
     for member in element:
-        if member.tag != "member" or len(member) != 2:
-            raise _Malformed("a <struct> may only hold <member>s with a <name> and a <value>")
-        name, value = member
-        if name.tag != "name" or value.tag != "value" or len(name):
-            raise _Malformed("a <member> must hold a <name> and then a <value>")
-        key = name.text or ""
-        # Inline the common case (one typed child) to save a call per member.
-        if len(value) == 1:
+        try:
+            name = member[0]
+            value = member[1]
+        except IndexError:
+            raise _Malformed("a struct <member> lacks its <name> or <value>") from None
+        if member.tag != "member":
+            raise _unexpected(member, "<struct>")
+        if name.tag != "name" or value.tag != "value":
+            raise _Malformed("a struct <member> must hold a <name> and then a <value>")
+        key = name.text
+        if key is None:
+            key = ""
+        # _decode_value inlined: one call less per member on the hot path.
+        try:
             typed = value[0]
-            decoder = decoders.get(typed.tag)
-            if decoder is None:
-                raise _Malformed(f"unknown XML-RPC type <{str(typed.tag)[:60]}>")
-            result[key] = decoder(typed, depth)
-        else:
-            result[key] = _decode_value(value, depth)
+        except IndexError:
+            text = value.text
+            result[key] = "" if text is None else text
+            continue
+        tag = typed.tag
+        if tag == "string":
+            text = typed.text
+            result[key] = "" if text is None else text
+            continue
+        decoder = decoders.get(tag)
+        if decoder is None:
+            raise _unexpected(typed, "<value> (not an XML-RPC type)")
+        result[key] = decoder(typed, depth)
     return result
 
 
@@ -397,17 +426,17 @@ def _decode_array(element: _Element, depth: int) -> WireValue:
     if depth >= MAX_DEPTH:
         raise _Malformed(f"structs and arrays nest deeper than {MAX_DEPTH} levels")
     depth += 1
-    count = len(element)
-    if count == 0:
+    try:
+        data = element[0]
+    except IndexError:  # <array/>: tolerated as an empty array
         return []
-    data = element[0]
-    if count != 1 or data.tag != "data":
-        raise _Malformed("an <array> must hold exactly one <data>")
+    if data.tag != "data":
+        raise _unexpected(data, "<array>")
     result: list[WireValue] = []
     append = result.append
     for value in data:
         if value.tag != "value":
-            raise _Malformed("an array's <data> may only hold <value>s")
+            raise _unexpected(value, "<data>")
         append(_decode_value(value, depth))
     return result
 
@@ -427,8 +456,30 @@ _DECODERS: Final[Mapping[str, _Decoder]] = {
 }
 
 
-def _refuse_before_parsing(body: bytes, max_bytes: int | None, function: str | None) -> None:
-    """Cheap byte checks that refuse a body without handing it to libxml2."""
+def _has_processing_instruction(body: bytes, start: int) -> bool:
+    """Whether ``<?`` occurs at or after ``start``.
+
+    ``?`` is rare in Mailkit's answers, so a ``memchr`` for it (checking the byte before)
+    is much cheaper than searching for the two-byte ``<?`` among thousands of ``<``.
+    """
+    find = body.find
+    position = find(b"?", start)
+    seen = 0
+    while position > 0:
+        if body[position - 1] == 0x3C:  # "<"
+            return True
+        seen += 1
+        if seen == _CHEAP_PROBES:
+            return find(b"<?", position) != -1
+        position = find(b"?", position + 1)
+    return False
+
+
+def _refuse_before_parsing(body: bytes, max_bytes: int | None, function: str | None) -> int:
+    """Cheap byte checks that refuse a body without handing it to libxml2.
+
+    Returns the offset where the root element starts (0 when the prolog is not plain).
+    """
     if max_bytes is not None and len(body) > max_bytes:
         raise ResponseTooLargeError(
             f"response body of {len(body)} bytes exceeds the {max_bytes}-byte limit",
@@ -436,32 +487,38 @@ def _refuse_before_parsing(body: bytes, max_bytes: int | None, function: str | N
         )
     if not body or (body[:1].isspace() and not body.strip()):
         raise MalformedResponseError("empty response body", function=function)
-    if b"\x00" in body[:4]:
+    if b"\x00" in body[:4]:  # UTF-16 or UTF-32, with or without a byte order mark
         raise UnsafeXMLError("response is not UTF-8 encoded XML", function=function)
-    if b"<!" in body and (b"<!DOCTYPE" in body or b"<!ENTITY" in body):
-        raise UnsafeXMLError(
-            "XML with a DOCTYPE or ENTITY declaration is refused", function=function
-        )
-    start = 0
-    declaration = _XML_DECL.match(body)
+    prolog = _PLAIN_PROLOG.match(body)
+    if prolog is not None:
+        # Only an XML declaration precedes the root element. A DOCTYPE (and with it any
+        # ENTITY declaration) can only stand before the root, so none can follow.
+        start = prolog.end() - 2
+        declaration = prolog.group(1)
+    else:
+        if b"<!DOCTYPE" in body or b"<!ENTITY" in body:
+            raise UnsafeXMLError(
+                "XML with a DOCTYPE or ENTITY declaration is refused", function=function
+            )
+        found = _XML_DECL.match(body)
+        start = 0 if found is None else found.end()
+        declaration = None if found is None else found.group()
     if declaration is not None:
-        start = declaration.end()
-        encoding = _DECL_ENCODING.search(declaration.group())
-        if encoding is not None and encoding.group(1).lower().decode("ascii", "replace") not in (
-            _UTF8_NAMES
-        ):
+        encoding = _DECL_ENCODING.search(declaration)
+        if encoding is not None and encoding.group(1).lower() not in _UTF8_NAMES:
             raise UnsafeXMLError(
                 f"response declares encoding {excerpt(encoding.group(1), 40)!r}, not UTF-8",
                 function=function,
             )
-    if body.find(b"<?", start) != -1:
+    if _has_processing_instruction(body, start):
         raise UnsafeXMLError("XML processing instructions are refused", function=function)
+    return start
 
 
 def _parse(body: bytes, max_bytes: int | None, function: str | None) -> _Element:
     """All safety checks, then the parse; returns the root element."""
     body = bytes(body)  # the same object for bytes; a copy of a bytearray or memoryview
-    _refuse_before_parsing(body, max_bytes, function)
+    start = _refuse_before_parsing(body, max_bytes, function)
     try:
         root = etree.fromstring(body, PARSER)
     except etree.XMLSyntaxError as exc:
@@ -477,9 +534,9 @@ def _parse(body: bytes, max_bytes: int | None, function: str | None) -> _Element
     info: Any = root.getroottree().docinfo  # lxml-stubs lack DocInfo.doctype
     if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
         raise UnsafeXMLError("XML with a DOCTYPE is refused", function=function)
-    if (info.encoding or "utf-8").lower() not in _UTF8_NAMES:
+    if (info.encoding or "utf-8").lower().encode("ascii", "replace") not in _UTF8_NAMES:
         raise UnsafeXMLError("response is not UTF-8 encoded XML", function=function)
-    if b"xmlns" in body or b"xml:" in body:
+    if _NAMESPACE_HINT.search(body, start) is not None:
         for element in root.iter():
             tag = element.tag
             if not isinstance(tag, str) or tag.startswith("{"):

@@ -125,12 +125,12 @@ def parse_xmlrpc_call(body: bytes) -> ParsedCall:
         raise BadRequest(f"body is not a well-formed XML-RPC call ({type(exc).__name__})") from None
     if not isinstance(function, str) or not function:
         raise BadRequest("XML-RPC body is not a methodCall")
-    positional = list(args)
+    positional: list[object] = list(args)
     client_id = positional[0] if positional else None
     client_md5 = positional[1] if len(positional) > 1 else None
-    rest = positional[2:]
+    rest: list[object] = positional[2:]
     spec = FUNCTIONS.get(function)
-    params = _name_slots(spec, rest) if spec is not None else {"_args": rest}
+    params: dict[str, object] = {"_args": rest} if spec is None else _name_slots(spec, rest)
     return ParsedCall(function, client_id, client_md5, params)
 
 

@@ -127,12 +127,13 @@ def _send_one(
     try:
         campaign, record = _accept(state, campaign, recipient)
     except _Refused as refused:
+        # IDs are 0 where no record exists ("may return a value of 0"), else filled in.
         outcome = MassOutcome(email, refused.code, refused.info, moment)
+        outcome.send_id = delivery.id if delivery is not None else 0
         if refused.record is not None and delivery is not None:
             # The address has a record, so Mailkit creates the message, as failed.
             message = state.add_message(delivery, refused.record, status="failed")
             outcome.email_id = refused.record.id
-            outcome.send_id = delivery.id
             outcome.send_message_id = message.id
         request.outcomes.append(outcome)
         return
@@ -150,9 +151,7 @@ def _send_one(
         content=_as_dict(fields.get("content")),
         attachments=_as_list(fields.get("attachment")),
     )
-    request.outcomes.append(
-        MassOutcome(email, 0, "", moment, record.id, delivery.id, message.id)
-    )
+    request.outcomes.append(MassOutcome(email, 0, "", moment, record.id, delivery.id, message.id))
 
 
 @handler("mailkit.sendmail_mass")

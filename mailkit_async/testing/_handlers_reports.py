@@ -20,9 +20,7 @@ def _delivery_id(state: EmulatorState, params: dict[str, object]) -> int:
 
 
 @handler("mailkit.report.message.recipients")
-def report_message_recipients(
-    state: EmulatorState, params: dict[str, object], wire: str
-) -> Answer:
+def report_message_recipients(state: EmulatorState, params: dict[str, object], wire: str) -> Answer:
     """Per-recipient rows of one delivery: numbers as JSON text and ``<i4>`` in XML-RPC."""
     send_id = _delivery_id(state, params)
     return Answer.value(

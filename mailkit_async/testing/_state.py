@@ -14,11 +14,12 @@ one kind passed where another is expected finds nothing instead of a wrong recor
 
 from __future__ import annotations
 
+import datetime as _dt
 import itertools
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import date, datetime
+from datetime import datetime
 from typing import Final
 
 import attrs
@@ -162,7 +163,7 @@ class Delivery:
     campaign_id: int
     date: datetime
     subject: str = ""
-    day: date | None = None
+    day: _dt.date | None = None
     """Set for deliveries that ``id_send: "today"`` calls of the same day merge into."""
 
 
@@ -280,27 +281,17 @@ class EmulatorState:
     files: dict[int, FileEntry] = attrs.Factory(dict)
 
     _next_list_id: Callable[[], int] = attrs.field(factory=lambda: _counter(1001), repr=False)
-    _next_campaign_id: Callable[[], int] = attrs.field(
-        factory=lambda: _counter(2001), repr=False
-    )
+    _next_campaign_id: Callable[[], int] = attrs.field(factory=lambda: _counter(2001), repr=False)
     _next_send_id: Callable[[], int] = attrs.field(factory=lambda: _counter(3001), repr=False)
-    _next_schedule_id: Callable[[], int] = attrs.field(
-        factory=lambda: _counter(4001), repr=False
-    )
+    _next_schedule_id: Callable[[], int] = attrs.field(factory=lambda: _counter(4001), repr=False)
     _next_file_id: Callable[[], int] = attrs.field(factory=lambda: _counter(5001), repr=False)
-    _next_request_id: Callable[[], int] = attrs.field(
-        factory=lambda: _counter(7001), repr=False
-    )
+    _next_request_id: Callable[[], int] = attrs.field(factory=lambda: _counter(7001), repr=False)
     _next_email_id: Callable[[], int] = attrs.field(factory=lambda: _counter(500001), repr=False)
-    _next_message_id: Callable[[], int] = attrs.field(
-        factory=lambda: _counter(9000001), repr=False
-    )
+    _next_message_id: Callable[[], int] = attrs.field(factory=lambda: _counter(9000001), repr=False)
 
     # -- mailing lists and recipients ---------------------------------------
 
-    def add_mailing_list(
-        self, name: str, description: str = "", *, status: str = "enabled"
-    ) -> int:
+    def add_mailing_list(self, name: str, description: str = "", *, status: str = "enabled") -> int:
         """Create a mailing list and return its ``ID_user_list``.
 
         Raises ``ValueError`` for a name already in use, as Mailkit refuses duplicates.
@@ -406,9 +397,7 @@ class EmulatorState:
     def is_unsubscribed(self, email: str, list_id: int | None = None) -> bool:
         """Whether ``email`` is unsubscribed globally or from list ``list_id``."""
         key = _key(email)
-        return any(
-            _key(u.email) == key and u.list_id in (None, list_id) for u in self.unsubscribes
-        )
+        return any(_key(u.email) == key and u.list_id in (None, list_id) for u in self.unsubscribes)
 
     # -- campaigns and deliveries ---------------------------------------------
 
