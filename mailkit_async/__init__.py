@@ -4,6 +4,23 @@ Every Mailkit API function over JSON or XML-RPC with typed results, retries by
 each function's safety, and a built-in emulator for tests (``mailkit_async.testing``).
 """
 
+from ._bulk import (
+    BatchRecord,
+    BatchResult,
+    BatchSpec,
+    BulkJobState,
+    BulkOptions,
+    BulkProgress,
+    BulkReport,
+    BulkSender,
+    Outcome,
+    PollRound,
+    RecipientNote,
+    RecipientOutcome,
+    SettlePolicy,
+    poll_once,
+    send_batch,
+)
 from ._catalog import FUNCTIONS
 from ._client import DEFAULT_BASE_URL, MailkitClient
 from ._config import (
@@ -37,9 +54,11 @@ from ._exceptions import (
     RequestNotSentError,
     ResponseTooLargeError,
     ResponseValidationError,
+    TLSError,
     TransportError,
     UnsafeXMLError,
 )
+from ._hooks import CallAttempt, CallFinished, CallHooks
 from ._http import AiohttpSender, HttpSender, RawResponse
 from ._secret import Secret
 from ._spec import Documentation, FunctionSpec, JsonLayout
@@ -51,6 +70,17 @@ __all__ = [
     "APIError",
     "AiohttpSender",
     "AuthenticationError",
+    "BatchRecord",
+    "BatchResult",
+    "BatchSpec",
+    "BulkJobState",
+    "BulkOptions",
+    "BulkProgress",
+    "BulkReport",
+    "BulkSender",
+    "CallAttempt",
+    "CallFinished",
+    "CallHooks",
     "ClientClosedError",
     "ConfigurationError",
     "ConflictError",
@@ -77,10 +107,14 @@ __all__ = [
     "MailkitTimeout",
     "MalformedResponseError",
     "NotFoundError",
+    "Outcome",
     "OutcomeUnknownError",
+    "PollRound",
     "ProtocolError",
     "RateLimitError",
     "RawResponse",
+    "RecipientNote",
+    "RecipientOutcome",
     "RedirectError",
     "RequestNotSentError",
     "ResponseTooLargeError",
@@ -88,11 +122,15 @@ __all__ = [
     "RetryPolicy",
     "RpcTransport",
     "Secret",
+    "SettlePolicy",
+    "TLSError",
     "Timeout",
     "Transport",
     "TransportError",
     "UnsafeXMLError",
     "WireFormat",
     "XmlRpcWire",
+    "poll_once",
+    "send_batch",
     "__version__",
 ]

@@ -2,24 +2,39 @@
 
 from __future__ import annotations
 
+import asyncio
+import copy
 import ipaddress
 import logging
 import os
+import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, Literal, Self
 
 import aiohttp
-import attrs
 import cattrs
 from yarl import URL
 
+from ._bulk import (
+    BulkJobState,
+    BulkOptions,
+    BulkReport,
+    BulkSender,
+    SettlePolicy,
+    make_sender,
+    settle_job,
+)
 from ._catalog import spec_for
 from ._codec import make_converter
 from ._config import DEFAULT_LIMITS, DEFAULT_RETRY, DEFAULT_TIMEOUT, Limits, RetryPolicy, Timeout
 from ._exceptions import ClientClosedError, ConfigurationError, MailkitError
+from ._hooks import CallHooks
 from ._http import AiohttpSender
+from ._observe import CallObserver
+from ._probe import probing
+from ._redact import Redactor
 from ._resources._campaigns import CampaignsResource
 from ._resources._delivery import DeliveryMethods
 from ._resources._email import EmailResource
@@ -96,9 +111,20 @@ class MailkitClient(DeliveryMethods):
         timeout: Connect, read, per-attempt and per-call limits.
         retry: When failed calls are tried again (by each function's safety).
         limits: Connection pool and size caps.
-        verify_tls: Verify certificates; False is for tests against self-signed hosts.
+        verify_tls: Verify certificates (default); an ``ssl.SSLContext`` verifies with it
+            (e.g. a private CA); ``False`` turns verification off and logs a warning.
         allow_http: Permit plain http to a non-loopback host.
         strict: Refuse unknown fields in answers (for tests that catch mapping gaps).
+        hooks: Callables told about every attempt and every finished call
+            (see :class:`CallHooks`), for metrics and tracing.
+        debug_bodies: Also log request and response bodies at DEBUG on the
+            ``mailkit_async`` logger, with the API secret redacted. Off by default.
+        trace_configs: aiohttp ``TraceConfig`` objects for the session the client
+            creates (ignored when ``session`` is given: configure that one yourself).
+
+    Every attempt logs one DEBUG line on the ``mailkit_async`` logger (function,
+    transport, attempt number, HTTP status or error class, duration). Errors raised by
+    the client never contain the API secret in any spelling.
     """
 
     def __init__(
@@ -112,9 +138,12 @@ class MailkitClient(DeliveryMethods):
         timeout: Timeout = DEFAULT_TIMEOUT,
         retry: RetryPolicy = DEFAULT_RETRY,
         limits: Limits = DEFAULT_LIMITS,
-        verify_tls: bool = True,
+        verify_tls: bool | ssl.SSLContext = True,
         allow_http: bool = False,
         strict: bool = False,
+        hooks: CallHooks | None = None,
+        debug_bodies: bool = False,
+        trace_configs: Sequence[aiohttp.TraceConfig] = (),
     ) -> None:
         if not client_md5:
             raise ConfigurationError("client_md5 must not be empty")
@@ -125,15 +154,19 @@ class MailkitClient(DeliveryMethods):
         self._limits = limits
         self._budget = RetryBudget(retry)
         self._closed = False
+        self._parent: MailkitClient | None = None
+        self._hooks = hooks
+        self._debug_bodies = debug_bodies
+        self._redactor = Redactor(self._credentials.client_md5.reveal())
         self.converter: cattrs.Converter = make_converter(strict=strict)
         """The cattrs converter typed methods structure answers with."""
-        if not verify_tls:
-            logger.warning("TLS certificate verification is off for %s", URL(base_url).host)
         if isinstance(transport, str):
             if transport not in ("json", "xmlrpc"):
                 raise ConfigurationError(f"transport must be 'json' or 'xmlrpc', not {transport!r}")
             wire: WireFormat = JsonWire() if transport == "json" else XmlRpcWire()
-            sender = AiohttpSender(session, limits=limits, verify_tls=verify_tls)
+            sender = AiohttpSender(
+                session, limits=limits, verify_tls=verify_tls, trace_configs=trace_configs
+            )
             self._transport: Transport = RpcTransport(wire, sender, self._base_url, limits=limits)
             self._owns_transport = True
         elif isinstance(transport, Transport):
@@ -141,6 +174,10 @@ class MailkitClient(DeliveryMethods):
             self._owns_transport = False
         else:
             raise ConfigurationError("transport must be 'json', 'xmlrpc' or a Transport")
+        self._bind_namespaces()
+
+    def _bind_namespaces(self) -> None:
+        """Create the typed namespaces, bound to this client object."""
         self.campaigns = CampaignsResource(self)
         """Campaign management (``mailkit.campaigns.*``)."""
         self.mailinglist = MailingListResource(self)
@@ -191,8 +228,38 @@ class MailkitClient(DeliveryMethods):
 
     @property
     def closed(self) -> bool:
-        """Whether :meth:`aclose` was called."""
-        return self._closed
+        """Whether :meth:`aclose` was called (on this client or the one it was copied from)."""
+        return self._closed or (self._parent is not None and self._parent.closed)
+
+    def with_options(
+        self,
+        *,
+        timeout: Timeout | None = None,
+        retry: RetryPolicy | None = None,
+        hooks: CallHooks | None = None,
+    ) -> Self:
+        """A light copy of this client with other defaults for timeouts, retries or hooks.
+
+        The copy shares the connection pool, the transport and the retry budget, so it
+        costs nothing to make per request or per task::
+
+            patient = client.with_options(timeout=Timeout(read=300, deadline=900))
+            report = await patient.report.message(message_id)
+
+        Closing the copy does not close the shared connections; closing the original
+        closes them for both.
+        """
+        if self.closed:
+            raise ClientClosedError("the client is closed")
+        clone = copy.copy(self)
+        clone._timeout = timeout or self._timeout
+        clone._retry = retry or self._retry
+        clone._hooks = hooks if hooks is not None else self._hooks
+        clone._owns_transport = False
+        clone._closed = False
+        clone._parent = self
+        clone._bind_namespaces()
+        return clone
 
     async def call(
         self,
@@ -210,54 +277,61 @@ class MailkitClient(DeliveryMethods):
         chosen wire format. Mailkit's error answers raise ``APIError`` subclasses;
         failed attempts are retried according to the function's safety.
         """
-        if self._closed:
+        if self.closed:
             raise ClientClosedError("the client is closed", function=function)
         spec = spec_for(function)
         idempotent = bool(spec and spec.idempotent)
         limits = timeout or self._timeout
         policy = retry or self._retry
         arguments = dict(params or {})
-        attempts = 0
-
-        async def attempt(time_left: float) -> WireValue:
-            nonlocal attempts
-            attempts += 1
-            per_attempt = attrs.evolve(limits, total=min(limits.total, time_left))
-            started = time.monotonic()
-            try:
-                value = await self._transport.call(
-                    function, arguments, credentials=self._credentials, timeout=per_attempt
-                )
-            except MailkitError as error:
-                _annotate(error, function, idempotent)
-                logger.debug(
-                    "%s via %s attempt %d failed after %.3fs: %s",
-                    function,
-                    self._transport.name,
-                    attempts,
-                    time.monotonic() - started,
-                    type(error).__name__,
-                )
-                raise
-            logger.debug(
-                "%s via %s attempt %d ok in %.3fs",
-                function,
-                self._transport.name,
-                attempts,
-                time.monotonic() - started,
-            )
-            return value
-
-        return await retry_call(
-            attempt,
-            idempotent=idempotent,
-            policy=policy,
-            deadline=time.monotonic() + limits.deadline,
-            budget=self._budget,
+        transport = self._transport
+        observer = CallObserver(
+            function,
+            transport.name,
+            hooks=self._hooks,
+            redactor=self._redactor,
+            debug_bodies=self._debug_bodies,
         )
 
+        async def attempt(time_left: float) -> WireValue:
+            with probing(observer.start_attempt()):
+                try:
+                    return await transport.call(
+                        function,
+                        arguments,
+                        credentials=self._credentials,
+                        timeout=limits.for_attempt(time_left),
+                    )
+                except MailkitError as error:
+                    _annotate(error, function, idempotent)
+                    self._redactor.scrub(error)
+                    raise
+
+        try:
+            value = await retry_call(
+                attempt,
+                idempotent=idempotent,
+                policy=policy,
+                deadline=time.monotonic() + limits.deadline,
+                budget=self._budget,
+                on_attempt=observer.attempt_done,
+            )
+        except MailkitError as error:
+            _annotate(error, function, idempotent)
+            self._redactor.scrub(error)
+            observer.finish("error", error)
+            raise
+        except asyncio.CancelledError:
+            observer.finish("cancelled")
+            raise
+        observer.finish("ok")
+        return value
+
     async def aclose(self) -> None:
-        """Close the connections this client opened. Safe to call more than once."""
+        """Close the connections this client opened. Safe to call more than once.
+
+        A copy made by :meth:`with_options` only marks itself closed.
+        """
         if self._closed:
             return
         self._closed = True
@@ -282,6 +356,37 @@ class MailkitClient(DeliveryMethods):
             f"MailkitClient(client_id={self.client_id}, transport={self._transport.name!r},"
             f" base_url={self._base_url!r})"
         )
+
+    def bulk(
+        self,
+        campaign_id: int,
+        mailinglist_id: int,
+        *,
+        options: BulkOptions | None = None,
+        **overrides: Any,
+    ) -> BulkSender:
+        """A bulk sender for one campaign: batched ``sendmail_mass`` calls, each at most once.
+
+        ::
+
+            async with client.bulk(campaign_id, list_id, id_send="today") as sender:
+                await sender.send_all(rows)
+            print(sender.report.accepted, sender.report.unknown)
+
+        ``overrides`` are ``BulkOptions`` fields (``max_in_flight=2``...), applied over
+        ``options``. A call that may have reached Mailkit is never repeated: its
+        recipients end ``UNKNOWN`` instead (see ``BulkSender`` and ``Outcome``).
+        """
+        return make_sender(self, campaign_id, mailinglist_id, options, overrides)
+
+    async def settle_bulk(
+        self, state: BulkJobState, *, policy: SettlePolicy | None = None
+    ) -> BulkReport:
+        """Poll the results of a (saved) bulk job until they settle; report every recipient.
+
+        Only reads: nothing in ``state`` is sent again. See ``SettlePolicy``.
+        """
+        return await settle_job(self, state, policy=policy)
 
 
 def _annotate(error: MailkitError, function: str, idempotent: bool) -> None:

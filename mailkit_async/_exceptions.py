@@ -8,7 +8,8 @@ Every error the library raises is a ``MailkitError``::
     ├── ClientClosedError                      the client or bulk sender is already closed
     ├── TransportError                         no usable HTTP answer
     │   ├── RequestNotSentError                the request provably never left: safe to repeat
-    │   │   └── ConnectError                   DNS failure, refused connection, connect timeout
+    │   │   ├── ConnectError                   DNS failure, refused, connect or pool-wait timeout
+    │   │   └── TLSError                       certificate or TLS failure; not retried
     │   └── OutcomeUnknownError                the request may have reached Mailkit
     │       ├── MailkitTimeout (TimeoutError)  no answer within the read timeout or deadline
     │       └── ConnectionLostError            the connection dropped before a full answer
@@ -30,6 +31,12 @@ Every error the library raises is a ``MailkitError``::
 Each error answers two questions: ``repeat_safe`` (can the same call be sent again
 without risking a second effect, such as a second e-mail) and ``transient`` (is a
 retry likely to succeed).
+
+Errors raised by ``MailkitClient`` never show the API secret: its raw, JSON-escaped,
+XML-escaped and percent-encoded forms are scrubbed from messages and attributes, and
+their ``__cause__``/``__context__`` chains hold only library errors and transport
+exceptions (aiohttp, ``OSError``, ``TimeoutError``), never a parser's exception with
+body text in it.
 """
 
 from __future__ import annotations
@@ -60,6 +67,7 @@ __all__ = [
     "RequestNotSentError",
     "ResponseTooLargeError",
     "ResponseValidationError",
+    "TLSError",
     "TransportError",
     "UnsafeXMLError",
     "error_for_message",
@@ -111,7 +119,20 @@ class RequestNotSentError(TransportError):
 
 
 class ConnectError(RequestNotSentError):
-    """The connection could not be made (DNS failure, refused, connect timeout)."""
+    """No connection was made: DNS failure, refused, connect timeout, or no free pool slot.
+
+    The request was not sent, so retrying is safe for every function.
+    """
+
+
+class TLSError(RequestNotSentError):
+    """The TLS handshake failed, e.g. the server's certificate is not trusted.
+
+    Nothing was sent. It is not transient: retrying would meet the same certificate,
+    so the client does not retry it.
+    """
+
+    transient = False
 
 
 class OutcomeUnknownError(TransportError):

@@ -1,14 +1,19 @@
 """Retry decisions and the retry loop. The only module that imports ``backoff``.
 
-The decisions are small pure functions, so they are tested without sleeping:
-``should_retry`` says whether an error may be retried for a function of a given
-safety, ``next_delay`` how long to pause. ``RetryBudget`` caps retries per client.
+The decisions are small pure functions, tested without sleeping: ``should_retry``
+says whether an error may be retried for a function of a given safety,
+``parse_retry_after`` reads a ``Retry-After`` header, ``next_delay`` picks the pause
+and ``plan_retry`` puts them together with the deadline. ``RetryBudget`` caps the
+retries of one client; ``retry_call`` is the loop.
 """
 
 from __future__ import annotations
 
+import asyncio
+import email.utils
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC
 from typing import TypeVar
 
 import backoff
@@ -23,27 +28,65 @@ from ._exceptions import (
     RequestNotSentError,
 )
 
-__all__ = ["RetryBudget", "backoff_delays", "next_delay", "retry_call", "should_retry"]
+__all__ = [
+    "RetryBudget",
+    "backoff_delays",
+    "next_delay",
+    "parse_retry_after",
+    "plan_retry",
+    "retry_call",
+    "should_retry",
+]
 
 T = TypeVar("T")
 
+_MAX_RETRY_AFTER_DIGITS = 10
 
-def should_retry(error: BaseException, *, idempotent: bool) -> bool:
+
+def should_retry(error: BaseException, *, idempotent: bool, retry_unsafe: bool = False) -> bool:
     """Whether a failed attempt may be tried again.
 
-    A request that provably never left is always retried. Anything that may have
-    reached Mailkit (timeouts, dropped connections, 5xx) is retried only for calls
-    that are safe to repeat; 429 and Mailkit's own throttling answer too.
+    A request that provably never left is retried for every function, unless the
+    failure is not transient (a TLS certificate error). Mailkit's own throttling answer
+    means nothing was done, so it is retried too. Anything that may have reached
+    Mailkit (timeouts, dropped connections, HTTP 408/429/5xx) is retried only for calls
+    that are safe to repeat, or with ``retry_unsafe``. Everything else is final.
     """
     if isinstance(error, RequestNotSentError):
-        return True
+        return error.transient
     if isinstance(error, RateLimitError):
-        return True  # Mailkit refused the call, so nothing happened
+        return True
+    repeatable = idempotent or retry_unsafe
     if isinstance(error, OutcomeUnknownError):
-        return idempotent
+        return repeatable
     if isinstance(error, HTTPStatusError):
-        return idempotent and error.transient
+        return repeatable and error.transient
     return False
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header: delay-seconds or an HTTP date.
+
+    ``now`` is the wall-clock time (``time.time()`` by default) an HTTP date is
+    measured from; a date in the past gives 0. Unreadable values give None.
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    if not text:
+        return None
+    if text.isascii() and text.replace(".", "", 1).isdigit():
+        if len(text) > _MAX_RETRY_AFTER_DIGITS:
+            return None
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    reference = time.time() if now is None else now
+    return max(0.0, when.timestamp() - reference)
 
 
 def backoff_delays(policy: RetryPolicy) -> Iterator[float]:
@@ -59,22 +102,53 @@ def next_delay(
     retry_after: float | None,
     policy: RetryPolicy,
     rng: Callable[[float], float] | None = None,
-) -> float:
-    """The pause before the next attempt: full jitter below ``bound``, or Retry-After.
+) -> float | None:
+    """The pause before the next attempt, or None when the server asks for too long.
 
-    A server's ``Retry-After`` wins when given, capped at ``max_retry_after``.
+    Without ``Retry-After`` it is full jitter: a random pause between 0 and ``bound``.
+    A server's ``Retry-After`` replaces it when at most ``max_retry_after``; a longer
+    one gives None, so the error is raised instead of retrying early.
     """
     if retry_after is not None:
-        return min(retry_after, policy.max_retry_after)
+        return retry_after if retry_after <= policy.max_retry_after else None
     jitter = rng or backoff.full_jitter
     return float(jitter(bound))
 
 
-class RetryBudget:
-    """A token bucket shared by all calls of one client (botocore's scheme).
+def plan_retry(
+    error: MailkitError,
+    attempt: int,
+    *,
+    idempotent: bool,
+    policy: RetryPolicy,
+    bound: float,
+    now: float,
+    deadline: float,
+    rng: Callable[[float], float] | None = None,
+) -> float | None:
+    """The pause before retrying after failed attempt number ``attempt``, or None to stop.
 
-    Each retry spends one token; each successful call returns a fraction of one.
-    When the bucket is empty, failures are raised at once instead of retried.
+    Stops when the attempts are used up, the error may not be retried, the server's
+    ``Retry-After`` is beyond the policy's cap, or the pause would end at or after
+    ``deadline``. The retry budget is not consulted here.
+    """
+    if attempt >= policy.max_attempts:
+        return None
+    if not should_retry(error, idempotent=idempotent, retry_unsafe=policy.retry_unsafe):
+        return None
+    retry_after = getattr(error, "retry_after", None)
+    pause = next_delay(bound, retry_after=retry_after, policy=policy, rng=rng)
+    if pause is None or now + pause >= deadline:
+        return None
+    return pause
+
+
+class RetryBudget:
+    """A token bucket shared by all calls of one client (botocore's retry quota).
+
+    Each retry spends one token; each successful call returns ``budget_refill``.
+    When the bucket is empty, failures are raised at once instead of retried, so a
+    storm of errors cannot multiply the traffic sent to Mailkit.
     """
 
     def __init__(self, policy: RetryPolicy) -> None:
@@ -93,6 +167,14 @@ class RetryBudget:
         """Give back part of a token after a successful call."""
         self.tokens = min(self.capacity, self.tokens + self.refill)
 
+    def __repr__(self) -> str:
+        return f"RetryBudget({self.tokens:g}/{self.capacity:g})"
+
+
+AttemptObserver = Callable[[int, MailkitError | None, float | None], None]
+"""Told after every attempt: (attempt number, its error or None, the pause before the
+next attempt or None when there is none)."""
+
 
 async def retry_call(
     attempt: Callable[[float], Awaitable[T]],
@@ -104,15 +186,15 @@ async def retry_call(
     sleep: Callable[[float], Awaitable[None]] | None = None,
     clock: Callable[[], float] = time.monotonic,
     on_retry: Callable[[int, MailkitError, float], None] | None = None,
+    on_attempt: AttemptObserver | None = None,
     rng: Callable[[float], float] | None = None,
 ) -> T:
     """Run ``attempt(time_left)`` until it succeeds or may not be retried.
 
     ``deadline`` is an absolute time on ``clock`` (monotonic). No pause is started that
-    would end past the deadline; each attempt is told how much time is left.
+    would end past the deadline; each attempt is told how much time is left. The last
+    error is raised unchanged.
     """
-    import asyncio
-
     do_sleep = sleep or asyncio.sleep
     bounds = backoff_delays(policy)
     attempt_no = 0
@@ -124,13 +206,21 @@ async def retry_call(
         try:
             result = await attempt(left)
         except MailkitError as error:
-            if attempt_no >= policy.max_attempts or not should_retry(error, idempotent=idempotent):
-                raise
-            retry_after = getattr(error, "retry_after", None)
-            pause = next_delay(next(bounds), retry_after=retry_after, policy=policy, rng=rng)
-            if clock() + pause >= deadline:
-                raise
-            if budget is not None and not budget.try_spend():
+            pause = plan_retry(
+                error,
+                attempt_no,
+                idempotent=idempotent,
+                policy=policy,
+                bound=next(bounds),
+                now=clock(),
+                deadline=deadline,
+                rng=rng,
+            )
+            if pause is not None and budget is not None and not budget.try_spend():
+                pause = None
+            if on_attempt is not None:
+                on_attempt(attempt_no, error, pause)
+            if pause is None:
                 raise
             if on_retry is not None:
                 on_retry(attempt_no, error, pause)
@@ -138,4 +228,6 @@ async def retry_call(
             continue
         if budget is not None:
             budget.on_success()
+        if on_attempt is not None:
+            on_attempt(attempt_no, None, None)
         return result

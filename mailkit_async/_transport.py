@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
 
 import attrs
+from yarl import URL
 
 from ._answers import check_answer
 from ._catalog import spec_for
 from ._config import DEFAULT_LIMITS, Limits, Timeout
-from ._exceptions import ConfigurationError, HTTPStatusError, RedirectError
+from ._exceptions import (
+    ConfigurationError,
+    HTTPStatusError,
+    MalformedResponseError,
+    RedirectError,
+)
 from ._http import HttpSender, RawResponse
+from ._retry import parse_retry_after
 from ._secret import Secret
 from ._types import WireValue
 from ._wire import WireFormat
@@ -56,16 +64,6 @@ class Transport(Protocol):
         ...
 
 
-def _retry_after(headers: Mapping[str, str]) -> float | None:
-    raw = headers.get("retry-after")
-    if raw is None:
-        return None
-    try:
-        return max(0.0, float(raw.strip()))
-    except ValueError:
-        return None  # an HTTP-date is rare enough to fall back to backoff
-
-
 class RpcTransport:
     """A wire format (JSON or XML-RPC) over an HTTP sender, against one base URL."""
 
@@ -80,6 +78,7 @@ class RpcTransport:
         self.wire = wire
         self.sender = sender
         self.url = base_url.rstrip("/") + wire.path
+        self._host = URL(self.url).host or "?"
         self.limits = limits
         self._headers = {"Content-Type": wire.content_type, "Accept": wire.content_type}
 
@@ -122,22 +121,26 @@ class RpcTransport:
         """Turn one raw answer into a value or the matching library error (pure)."""
         status = response.status
         if 300 <= status < 400:
-            location = response.headers.get("location", "")
-            host = _location_host(location)
+            host, origin = _location(response.headers.get("location", ""))
             raise RedirectError(
-                f"HTTP {status} redirect to {host or 'an unnamed location'} was not followed",
+                f"HTTP {status} redirect to {origin or 'an unnamed location'} was not followed"
+                " (the request carries the API secret)",
                 status=status,
                 location_host=host,
                 function=function,
             )
         if not 200 <= status < 300:
             raise HTTPStatusError(
-                f"HTTP {status} from {self.url.split('/')[2]}",
+                f"HTTP {status} from {self._host}",
                 status=status,
                 function=function,
-                retry_after=_retry_after(response.headers),
+                retry_after=parse_retry_after(response.headers.get("retry-after")),
             )
         value = self.wire.decode_response(response.body, function=function)
+        if b"double" in response.body and _has_non_finite(value):
+            raise MalformedResponseError(
+                "the answer holds NaN or an infinite number", function=function
+            )
         return check_answer(function, spec_for(function), value)
 
     async def call(
@@ -160,12 +163,28 @@ class RpcTransport:
         return f"RpcTransport({self.wire!r}, url={self.url!r})"
 
 
-def _location_host(location: str) -> str | None:
-    if not location:
-        return None
-    try:
-        from yarl import URL
+def _has_non_finite(value: WireValue) -> bool:
+    """Whether a decoded tree holds NaN or an infinity (XML-RPC's ``<double>`` lets them in)."""
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, dict):
+        return any(_has_non_finite(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_non_finite(v) for v in value)
+    return False
 
-        return URL(location).host
-    except ValueError:
-        return None
+
+def _location(location: str) -> tuple[str | None, str | None]:
+    """(host, scheme://host[:port]) of a redirect target; path and query are left out."""
+    if not location:
+        return None, None
+    try:
+        url = URL(location)
+        host = url.host
+    except (ValueError, TypeError):
+        return None, None
+    if host is None:
+        return None, None
+    default_port = {"http": 80, "https": 443}.get(url.scheme)
+    port = "" if url.port in (None, default_port) else f":{url.port}"
+    return host, f"{url.scheme}://{host}{port}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import base64
 import io
@@ -11,11 +12,13 @@ import time
 import xmlrpc.client
 from collections.abc import AsyncIterator
 from html import escape
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
+import mailkit_async.testing
 from mailkit_async._spec import Fixed, FunctionSpec, Group
 from mailkit_async.testing import (
     EmulatorState,
@@ -33,6 +36,7 @@ from mailkit_async.testing._codec import (
     render_json,
     render_xmlrpc,
 )
+from mailkit_async.testing._handlers_base import HANDLERS
 
 MD5 = MailkitEmulator.DEFAULT_CLIENT_MD5
 CID = MailkitEmulator.DEFAULT_CLIENT_ID
@@ -99,9 +103,7 @@ async def post(
         return resp.status, await resp.read()
 
 
-async def call_json(
-    session: aiohttp.ClientSession, emu: MailkitEmulator, body: bytes
-) -> Any:
+async def call_json(session: aiohttp.ClientSession, emu: MailkitEmulator, body: bytes) -> Any:
     status, raw = await post(session, emu, "/json.fcgi", body)
     assert status == 200, raw
     return json.loads(raw)
@@ -184,7 +186,9 @@ async def test_shutdown_wakes_stalled_request(session: aiohttp.ClientSession) ->
     task = asyncio.create_task(
         post(session, emulator, "/json.fcgi", json_body("mailkit.mailinglist.list"))
     )
-    while not emulator.in_flight:
+    for _ in range(500):
+        if emulator.in_flight:
+            break
         await asyncio.sleep(0.01)
     started = time.monotonic()
     await emulator.aclose()
@@ -324,7 +328,12 @@ async def test_adduser_unsubscribed_codes_and_confirm(
         ("abc", "a@example.cz", {}, "Invalid ID_mailing_list"),
         ("LIST", None, {}, "Missing email"),
         ("LIST", "not-an-address", {}, "Bad email syntax"),
-        ("LIST", "a@example.cz", {"custom": {"custom1": "%%%"}}, "Bad base64 encoding of custom.custom1"),
+        (
+            "LIST",
+            "a@example.cz",
+            {"custom": {"custom1": "%%%"}},
+            "Bad base64 encoding of custom.custom1",
+        ),
     ],
 )
 async def test_adduser_errors(
@@ -390,10 +399,25 @@ async def test_campaigns_list_both_wires(
     assert [r["ID_MESSAGE"] for r in rows] == [first, second]
     row = rows[0]
     assert set(row) == {
-        "NAME", "ID_MESSAGE", "SUBJECT", "SUBJECT_B", "MSG_TYPE", "CAMPAIGN_TYPE", "USE_AB",
-        "TEST_MODE", "SEND_DATE", "TIME_ZONE", "LAST_SENT", "REPEAT", "REPEAT_COUNT",
-        "PERIOD", "DAYS", "STATUS", "TYPE", "USER_LIST",
-    }  # fmt: skip
+        "NAME",
+        "ID_MESSAGE",
+        "SUBJECT",
+        "SUBJECT_B",
+        "MSG_TYPE",
+        "CAMPAIGN_TYPE",
+        "USE_AB",
+        "TEST_MODE",
+        "SEND_DATE",
+        "TIME_ZONE",
+        "LAST_SENT",
+        "REPEAT",
+        "REPEAT_COUNT",
+        "PERIOD",
+        "DAYS",
+        "STATUS",
+        "TYPE",
+        "USER_LIST",
+    }
     assert row["USER_LIST"] == [1001, 1002]
     assert row["TEST_MODE"] is True
     assert row["USE_AB"] is False
@@ -403,9 +427,10 @@ async def test_campaigns_list_both_wires(
         session, emu, json_body("mailkit.campaigns.list", top={"ID_message": str(second)})
     )
     assert [r["NAME"] for r in one] == ["Two"]
-    assert await call_json(
-        session, emu, json_body("mailkit.campaigns.list", top={"ID_message": "99"})
-    ) == []
+    assert (
+        await call_json(session, emu, json_body("mailkit.campaigns.list", top={"ID_message": "99"}))
+        == []
+    )
     # ID_message belongs at the top level: inside "parameters" it is not seen.
     misplaced = await call_json(
         session, emu, json_body("mailkit.campaigns.list", {"ID_message": str(second)})
@@ -460,8 +485,11 @@ async def test_sendmail_mass_json_fills_reports(
     )
     assert [r["EMAIL"] for r in rows] == ["a@example.cz", "b@example.cz"]
     assert all(r["STATUS"] == "sent" for r in rows)
-    assert all(isinstance(r[k], str) and r[k].isdigit() for r in rows for k in (
-        "READ_COUNT", "ID_EMAIL", "CLICK_COUNT", "ID_SEND_MESSAGE"))  # fmt: skip
+    assert all(
+        isinstance(r[k], str) and r[k].isdigit()
+        for r in rows
+        for k in ("READ_COUNT", "ID_EMAIL", "CLICK_COUNT", "ID_SEND_MESSAGE")
+    )
     assert rows[0]["AB_VERSION"] == ""
     record = emu.state.find_recipient(list_id, "a@example.cz")
     assert record is not None
@@ -590,8 +618,14 @@ async def test_sendmail_mass_results_delay_then_error_codes(
             for k in ("ID_EMAIL", "ERROR_CODE", "ID_SEND", "ID_SEND_MESSAGE")
         )
         assert set(done["results"][0]) == {
-            "DATE", "INFO", "ID_EMAIL", "ERROR_CODE", "ID_SEND", "EMAIL", "ID_SEND_MESSAGE",
-        }  # fmt: skip
+            "DATE",
+            "INFO",
+            "ID_EMAIL",
+            "ERROR_CODE",
+            "ID_SEND",
+            "EMAIL",
+            "ID_SEND_MESSAGE",
+        }
 
         value, raw = await call_xml(
             session,
@@ -770,7 +804,9 @@ async def test_fault_status_with_retry_after(
     emu: MailkitEmulator, session: aiohttp.ClientSession
 ) -> None:
     emu.faults.add(Fault.status(503, b"busy", {"Retry-After": "2"}))
-    async with session.post(emu.json_url, data=json_body("mailkit.mailinglist.create", {"name": "X"})) as resp:  # fmt: skip
+    async with session.post(
+        emu.json_url, data=json_body("mailkit.mailinglist.create", {"name": "X"})
+    ) as resp:
         assert resp.status == 503
         assert resp.headers["Retry-After"] == "2"
         assert await resp.read() == b"busy"
@@ -785,7 +821,9 @@ async def test_fault_close_before_body_records_nothing(
     emu.faults.add(Fault.close_before_body(function="mailkit.mailinglist.create"))
     for _ in range(2):
         with pytest.raises(aiohttp.ClientError):
-            await post(session, emu, "/json.fcgi", json_body("mailkit.mailinglist.create", {"name": "X"}))  # fmt: skip
+            await post(
+                session, emu, "/json.fcgi", json_body("mailkit.mailinglist.create", {"name": "X"})
+            )
     assert emu.requests == []
     assert emu.state.mailing_lists == {}
     # The plan is used up: the next call goes through.
@@ -801,8 +839,11 @@ async def test_fault_close_after_body_processes_then_drops(
     recipients = [mass_recipient("a@example.cz", list_id, campaign_id)]
     with pytest.raises(aiohttp.ServerDisconnectedError):
         await post(
-            session, emu, "/json.fcgi", json_body("mailkit.sendmail_mass", top={"recipients": recipients})
-        )  # fmt: skip
+            session,
+            emu,
+            "/json.fcgi",
+            json_body("mailkit.sendmail_mass", top={"recipients": recipients}),
+        )
     (call,) = emu.calls("mailkit.sendmail_mass")
     assert call.fault == "close_after_body"
     (request,) = emu.state.mass_requests.values()
@@ -823,8 +864,10 @@ async def test_fault_stall_triggers_read_timeout(
     started = time.monotonic()
     with pytest.raises(asyncio.TimeoutError):
         async with session.post(
-            emu.json_url, data=json_body("mailkit.mailinglist.create", {"name": "S"}), timeout=timeout
-        ) as resp:  # fmt: skip
+            emu.json_url,
+            data=json_body("mailkit.mailinglist.create", {"name": "S"}),
+            timeout=timeout,
+        ) as resp:
             await resp.read()
     assert time.monotonic() - started < 2
     assert len(emu.calls("mailkit.mailinglist.create")) == 1
@@ -839,7 +882,9 @@ async def test_fault_stall_short_then_answers(
     answer = await call_json(session, emu, json_body("mailkit.mailinglist.create", {"name": "A"}))
     assert answer == {"data": "1001"}
     with pytest.raises(aiohttp.ServerDisconnectedError):
-        await post(session, emu, "/json.fcgi", json_body("mailkit.mailinglist.create", {"name": "B"}))  # fmt: skip
+        await post(
+            session, emu, "/json.fcgi", json_body("mailkit.mailinglist.create", {"name": "B"})
+        )
     assert emu.state.find_mailing_list("B") is None
 
 
@@ -864,7 +909,9 @@ async def test_fault_raw_and_error(emu: MailkitEmulator, session: aiohttp.Client
 async def test_fault_truncate(emu: MailkitEmulator, session: aiohttp.ClientSession) -> None:
     emu.faults.add(Fault.truncate(function="mailkit.mailinglist.create"))
     with pytest.raises(aiohttp.ClientPayloadError):
-        await post(session, emu, "/json.fcgi", json_body("mailkit.mailinglist.create", {"name": "T"}))  # fmt: skip
+        await post(
+            session, emu, "/json.fcgi", json_body("mailkit.mailinglist.create", {"name": "T"})
+        )
     assert emu.state.find_mailing_list("T") is not None
     emu.faults.add(Fault.truncate(b"<?xml", declared_length=50))
     async with session.post(emu.xmlrpc_url, data=xml_body("mailkit.mailinglist.list")) as resp:
@@ -941,7 +988,9 @@ async def test_fault_counts_are_exact_under_concurrency(
 
 async def test_serve_forever_prints_url_not_secret(session: aiohttp.ClientSession) -> None:
     out = io.StringIO()
-    task = asyncio.create_task(serve_forever("127.0.0.1", 0, client_id=99, client_md5="a" * 32, out=out))  # fmt: skip
+    task = asyncio.create_task(
+        serve_forever("127.0.0.1", 0, client_id=99, client_md5="a" * 32, out=out)
+    )
     for _ in range(200):
         if "listening on" in out.getvalue():
             break
@@ -960,9 +1009,18 @@ async def test_serve_forever_prints_url_not_secret(session: aiohttp.ClientSessio
 
 def test_render_xmlrpc_types() -> None:
     raw = render_xmlrpc(
-        {"a": 2**31 - 1, "b": 2**31, "c": -(2**40), "d": True, "e": 1.5, "f": None,
-         "g": b"\x00\x01", "h": "<&>", "i": [1, "x"]}
-    ).decode()  # fmt: skip
+        {
+            "a": 2**31 - 1,
+            "b": 2**31,
+            "c": -(2**40),
+            "d": True,
+            "e": 1.5,
+            "f": None,
+            "g": b"\x00\x01",
+            "h": "<&>",
+            "i": [1, "x"],
+        }
+    ).decode()
     assert "<i4>2147483647</i4>" in raw
     assert "<i8>2147483648</i8>" in raw
     assert "<i8>-1099511627776</i8>" in raw
@@ -996,7 +1054,9 @@ def test_parse_slots_and_layouts() -> None:
     assert named == {"first": 1, "x": "X", "y": "Y", "last": "L"}
     assert _name_slots(spec, [1]) == {"first": 1}
 
-    call = parse_json_call(json_body("mailkit.sendmail_mass", top={"recipients": [], "options": {}}))
+    call = parse_json_call(
+        json_body("mailkit.sendmail_mass", top={"recipients": [], "options": {}})
+    )
     assert call.params == {"recipients": [], "options": {}}
     assert MD5 not in repr(call)
     bare = parse_json_call(json_body("mailkit.mailinglist.list", {"ignored": 1}))
@@ -1007,7 +1067,7 @@ def test_parse_slots_and_layouts() -> None:
     assert xml.params == {"ID_send": 1, "request_id": 2}
     assert xml.client_id == CID
     with pytest.raises(BadRequest):
-        parse_xmlrpc_call(b'<!doctype methodCall><methodCall/>')
+        parse_xmlrpc_call(b"<!doctype methodCall><methodCall/>")
     with pytest.raises(BadRequest):
         parse_json_call(b"[" * 100_000)
 
@@ -1032,3 +1092,62 @@ def test_state_seed_helpers() -> None:
     state.add_file("a.txt", b"abc", folder_id=folder.id)
     assert [f.size for f in state.files_in(folder.id)] == [3]
     assert isinstance(RecordedRequest("f", "json", {}, 0.0), RecordedRequest)
+
+
+def test_emulator_never_imports_the_client_codec() -> None:
+    package = Path(mailkit_async.testing.__file__).parent
+    for source in package.glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            for name in names:
+                assert "_wire" not in name, (source.name, name)
+                assert "_layout" not in name, (source.name, name)
+
+
+async def test_documented_function_without_handler_answers_501(
+    emu: MailkitEmulator, session: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delitem(HANDLERS, "mailkit.campaigns.list")
+    status, raw = await post(session, emu, "/json.fcgi", json_body("mailkit.campaigns.list"))
+    assert status == 501
+    assert b"mailkit.campaigns.list" in raw
+
+
+async def test_handler_crash_answers_500_and_is_kept(
+    session: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def boom(state: EmulatorState, params: dict[str, object], wire: str) -> Any:
+        raise ZeroDivisionError
+
+    monkeypatch.setitem(HANDLERS, "mailkit.campaigns.list", boom)
+    async with MailkitEmulator() as emulator:
+        status, _ = await post(session, emulator, "/rpc.fcgi", xml_body("mailkit.campaigns.list"))
+        assert status == 500
+        assert [type(e) for e in emulator.handler_errors] == [ZeroDivisionError]
+
+
+async def test_client_gone_before_full_body_is_not_recorded(emu: MailkitEmulator) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", emu.port)
+    writer.write(
+        b"POST /json.fcgi HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 1000\r\n\r\n" + b'{"function"'
+    )
+    await writer.drain()
+    for _ in range(500):
+        if emu.in_flight:
+            break
+        await asyncio.sleep(0.01)
+    writer.close()
+    await writer.wait_closed()
+    for _ in range(500):
+        if not emu.in_flight:
+            break
+        await asyncio.sleep(0.01)
+    assert emu.in_flight == 0
+    assert emu.requests == []
+    assert await reader.read() == b""

@@ -46,7 +46,8 @@ def test_next_delay_full_jitter_and_retry_after() -> None:
     assert next_delay(4.0, retry_after=None, policy=policy, rng=lambda b: b / 2) == 2.0
     assert 0.0 <= next_delay(4.0, retry_after=None, policy=policy) <= 4.0
     assert next_delay(4.0, retry_after=3.0, policy=policy) == 3.0
-    assert next_delay(4.0, retry_after=99.0, policy=policy) == 10.0
+    assert next_delay(4.0, retry_after=10.0, policy=policy) == 10.0
+    assert next_delay(4.0, retry_after=99.0, policy=policy) is None  # beyond the cap: stop
 
 
 def test_budget_spends_and_refills() -> None:

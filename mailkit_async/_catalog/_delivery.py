@@ -7,7 +7,7 @@ from .._spec import FunctionSpec, JsonLayout, Param, as_any
 from .._types import WireValue
 from ._helpers import PARTIAL, id_param, struct_param
 
-__all__ = ["SPECS", "mass_recipients_for_xmlrpc"]
+__all__ = ["SPECS", "flags_as_text", "mass_recipients_for_xmlrpc"]
 
 
 def mass_recipients_for_xmlrpc(value: object) -> WireValue:
@@ -26,7 +26,61 @@ def mass_recipients_for_xmlrpc(value: object) -> WireValue:
     return out
 
 
+def flags_as_text(value: object) -> WireValue:
+    """A struct for XML-RPC with its boolean members as ``"TRUE"``/``"FALSE"`` text.
+
+    sendsms's ``campaign`` struct carries ``use_utf``/``allow_split`` as JSON booleans
+    but as text on XML-RPC.
+    """
+    if not isinstance(value, dict):
+        raise ConfigurationError("expected a struct")
+    return {k: ("TRUE" if v else "FALSE") if isinstance(v, bool) else v for k, v in value.items()}
+
+
 SPECS: tuple[FunctionSpec, ...] = (
+    FunctionSpec(
+        "mailkit.sendmail",
+        "sendmail",
+        idempotent=False,
+        params=(
+            id_param("mailinglist_id", required=True, quoted=False),
+            id_param("campaign_id", required=True, quoted=False),
+            struct_param("main", required=True),
+            struct_param("recipient"),
+            struct_param("contact"),
+            struct_param("custom"),
+            # Trailing and optional: left out when there is nothing to attach, as the
+            # official PHP client does (an empty struct could read as a bad attachment).
+            struct_param("attachment", default=False),
+        ),
+        xml_slots=(
+            "mailinglist_id",
+            "campaign_id",
+            "main",
+            "recipient",
+            "contact",
+            "custom",
+            "attachment",
+        ),
+        documentation=PARTIAL,
+        category="campaign delivery",
+    ),
+    FunctionSpec(
+        "mailkit.sendsms",
+        "sendsms",
+        idempotent=False,
+        params=(
+            Param("campaign", json=as_any, xml=flags_as_text, required=True),
+            struct_param("recipient", required=True),
+            struct_param("content"),
+        ),
+        xml_slots=("campaign", "recipient", "content"),
+        # The answer is not documented at all (see SendSmsResult): a bare "OK" is
+        # accepted as success rather than read as an error text.
+        success_strings=("OK",),
+        documentation=PARTIAL,
+        category="campaign delivery",
+    ),
     FunctionSpec(
         "mailkit.sendmail_mass",
         "sendmail_mass",

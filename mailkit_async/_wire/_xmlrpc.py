@@ -10,11 +10,12 @@ Decoding parses with one module-level lxml parser built with explicit safe optio
 entity expansion, no network, no DTD loading, libxml2's size limits on) and walks the tree
 with a tag -> function table built once. Bodies are refused before parsing when they carry
 a DOCTYPE, an ENTITY declaration or a processing instruction, declare an encoding other
-than UTF-8, or exceed ``max_bytes``; elements in a namespace (XInclude among them) are
-refused after parsing. Anything unusable raises ``MalformedResponseError`` (or its
-subclasses ``UnsafeXMLError`` / ``ResponseTooLargeError``); no lxml, ``ValueError``,
-``KeyError``, ``binascii`` or ``RecursionError`` escapes. A ``<fault>`` raises the
-``APIError`` subclass that ``error_for_message`` picks.
+than UTF-8, or exceed ``max_bytes``. The walk looks at every element, so an element in a
+namespace (XInclude among them) or any other stray markup ends it with an error. Anything
+unusable raises ``MalformedResponseError`` (or its subclasses ``UnsafeXMLError`` /
+``ResponseTooLargeError``); no lxml, ``ValueError``, ``KeyError``, ``binascii`` or
+``RecursionError`` escapes. A ``<fault>`` raises the ``APIError`` subclass that
+``error_for_message`` picks.
 
 Mailkit itself reports errors as a bare ``<string>`` result (``"Unauthorized"``); telling
 those from results is left to ``_answers.check_answer``.
@@ -32,6 +33,7 @@ from typing import Any, ClassVar, Final, TypeVar
 from lxml import etree
 
 from .._exceptions import (
+    APIError,
     EncodeError,
     MalformedResponseError,
     ResponseTooLargeError,
@@ -78,6 +80,7 @@ _METHOD_NAME: Final = re.compile(r"[A-Za-z0-9_.:/]+")
 
 _XML_HEAD: Final = '<?xml version="1.0" encoding="UTF-8"?>'
 _DATETIME_FORMAT: Final = "{:04d}{:02d}{:02d}T{:02d}:{:02d}:{:02d}"
+_FALSE: Final = "<value><boolean>0</boolean></value>"
 
 
 def _escape_slow(text: str, what: str) -> str:
@@ -95,13 +98,7 @@ def _escape_slow(text: str, what: str) -> str:
 
 def _encode_other(value: object, append: Callable[[str], object], keys: dict[str, str]) -> None:
     """The types off the fast path: subclasses, bytes, datetimes and refusals."""
-    if isinstance(value, bool):
-        append(
-            "<value><boolean>1</boolean></value>"
-            if value
-            else "<value><boolean>0</boolean></value>"
-        )
-    elif isinstance(value, int):
+    if isinstance(value, int):  # bool cannot be subclassed: only int subclasses get here
         _encode_value(int(value), append, keys)
     elif isinstance(value, float):
         _encode_value(float(value), append, keys)
@@ -156,10 +153,13 @@ def _encode_value(value: object, append: Callable[[str], object], keys: dict[str
             head = keys.get(key)
             if head is None:
                 head = _member_head(key, keys)
-            if type(item) is str:
+            kind = type(item)
+            if kind is str:
                 if search(item) is not None:
-                    item = _escape_slow(item, f"member {key!r}")
+                    item = _escape_slow(item, f"member {key[:40]!r}")
                 append(f"{head}<value><string>{item}</string></value></member>")
+            elif kind is int and _INT32_MIN <= item <= _INT32_MAX:
+                append(f"{head}<value><int>{item}</int></value></member>")
             else:
                 append(head)
                 _encode_value(item, append, keys)
@@ -170,6 +170,8 @@ def _encode_value(value: object, append: Callable[[str], object], keys: dict[str
         for item in value:  # type: ignore[attr-defined]
             _encode_value(item, append, keys)
         append("</data></array></value>")
+    elif kind is bool:  # before int: True must not become <int>1</int>
+        append("<value><boolean>1</boolean></value>" if value else _FALSE)
     elif kind is int:
         number: int = value  # type: ignore[assignment]
         if _INT32_MIN <= number <= _INT32_MAX:
@@ -268,8 +270,6 @@ _PLAIN_PROLOG: Final = re.compile(rb"(?:\xef\xbb\xbf)?(<\?xml\s[^<>]*\?>)?\s*<[A
 _DECL_ENCODING: Final = re.compile(rb"encoding\s*=\s*[\"']([^\"']*)[\"']")
 _UTF8_NAMES: Final = frozenset({b"utf-8", b"utf8"})
 _CHEAP_PROBES: Final = 32
-_NAMESPACE_HINT: Final = re.compile(rb"xml(?:ns|:)")
-"""Elements can only be in a namespace after an ``xmlns`` declaration or with ``xml:``."""
 _XINCLUDE_NS: Final = "{http://www.w3.org/2001/XInclude}"
 _DATETIME_TEXT: Final = re.compile(
     r"([0-9]{4})(-?)([0-9]{2})\2([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})", re.ASCII
@@ -298,6 +298,8 @@ def _no_children(element: _Element) -> None:
 
 
 def _decode_int(element: _Element, depth: int) -> WireValue:
+    if len(element):
+        _no_children(element)
     text = element.text
     if text is not None and len(text) <= _MAX_INT_CHARS and "_" not in text:
         try:
@@ -314,6 +316,8 @@ def _decode_int(element: _Element, depth: int) -> WireValue:
 
 
 def _decode_string(element: _Element, depth: int) -> WireValue:
+    if len(element):
+        _no_children(element)
     text = element.text
     return "" if text is None else text
 
@@ -341,8 +345,9 @@ def _decode_boolean(element: _Element, depth: int) -> WireValue:
 
 def _decode_base64(element: _Element, depth: int) -> WireValue:
     _no_children(element)
+    text = "".join((element.text or "").split())  # base64 is often wrapped at 76 columns
     try:
-        return binascii.a2b_base64(element.text or "")
+        return binascii.a2b_base64(text, strict_mode=True)
     except (binascii.Error, ValueError):
         raise _Malformed("<base64> holds invalid base64") from None
 
@@ -374,8 +379,12 @@ def _decode_value(value: _Element, depth: int) -> WireValue:
     except IndexError:  # no type element: XML-RPC's implicit string
         text = value.text
         return "" if text is None else text
+    if typed.getnext() is not None:
+        raise _Malformed("a <value> holds more than one element")
     tag = typed.tag
     if tag == "string":
+        if len(typed):
+            _no_children(typed)
         text = typed.text
         return "" if text is None else text
     decoder = _DECODERS.get(tag)
@@ -390,6 +399,8 @@ def _decode_struct(element: _Element, depth: int) -> WireValue:
     depth += 1
     result: dict[str, WireValue] = {}
     decoders = _DECODERS
+    # Every element below is looked at (tag, or "no further siblings/children"), so nothing
+    # unexpected, namespaced or not, can hide in a struct. The checks are ordered for speed.
     for member in element:
         try:
             name = member[0]
@@ -400,6 +411,10 @@ def _decode_struct(element: _Element, depth: int) -> WireValue:
             raise _unexpected(member, "<struct>")
         if name.tag != "name" or value.tag != "value":
             raise _Malformed("a struct <member> must hold a <name> and then a <value>")
+        if value.getnext() is not None:
+            raise _unexpected(value.getnext(), "<member>")  # type: ignore[arg-type]
+        if len(name):
+            _no_children(name)
         key = name.text
         if key is None:
             key = ""
@@ -410,8 +425,12 @@ def _decode_struct(element: _Element, depth: int) -> WireValue:
             text = value.text
             result[key] = "" if text is None else text
             continue
+        if typed.getnext() is not None:
+            raise _Malformed("a <value> holds more than one element")
         tag = typed.tag
         if tag == "string":
+            if len(typed):
+                _no_children(typed)
             text = typed.text
             result[key] = "" if text is None else text
             continue
@@ -432,6 +451,8 @@ def _decode_array(element: _Element, depth: int) -> WireValue:
         return []
     if data.tag != "data":
         raise _unexpected(data, "<array>")
+    if data.getnext() is not None:
+        raise _Malformed("an <array> must hold exactly one <data>")
     result: list[WireValue] = []
     append = result.append
     for value in data:
@@ -475,11 +496,8 @@ def _has_processing_instruction(body: bytes, start: int) -> bool:
     return False
 
 
-def _refuse_before_parsing(body: bytes, max_bytes: int | None, function: str | None) -> int:
-    """Cheap byte checks that refuse a body without handing it to libxml2.
-
-    Returns the offset where the root element starts (0 when the prolog is not plain).
-    """
+def _refuse_before_parsing(body: bytes, max_bytes: int | None, function: str | None) -> None:
+    """Cheap byte checks that refuse a body without handing it to libxml2."""
     if max_bytes is not None and len(body) > max_bytes:
         raise ResponseTooLargeError(
             f"response body of {len(body)} bytes exceeds the {max_bytes}-byte limit",
@@ -512,13 +530,12 @@ def _refuse_before_parsing(body: bytes, max_bytes: int | None, function: str | N
             )
     if _has_processing_instruction(body, start):
         raise UnsafeXMLError("XML processing instructions are refused", function=function)
-    return start
 
 
 def _parse(body: bytes, max_bytes: int | None, function: str | None) -> _Element:
     """All safety checks, then the parse; returns the root element."""
     body = bytes(body)  # the same object for bytes; a copy of a bytearray or memoryview
-    start = _refuse_before_parsing(body, max_bytes, function)
+    _refuse_before_parsing(body, max_bytes, function)
     try:
         root = etree.fromstring(body, PARSER)
     except etree.XMLSyntaxError as exc:
@@ -536,22 +553,37 @@ def _parse(body: bytes, max_bytes: int | None, function: str | None) -> _Element
         raise UnsafeXMLError("XML with a DOCTYPE is refused", function=function)
     if (info.encoding or "utf-8").lower().encode("ascii", "replace") not in _UTF8_NAMES:
         raise UnsafeXMLError("response is not UTF-8 encoded XML", function=function)
-    if _NAMESPACE_HINT.search(body, start) is not None:
-        for element in root.iter():
-            tag = element.tag
-            if not isinstance(tag, str) or tag.startswith("{"):
-                what = "XInclude" if str(tag).startswith(_XINCLUDE_NS) else "namespaced XML"
-                raise UnsafeXMLError(f"{what} elements are refused", function=function)
     return root
 
 
 _T = TypeVar("_T")
 
 
+def _namespaced_element(root: _Element) -> str | None:
+    """The tag of the first element in a namespace (XInclude, SOAP, ...), if any."""
+    for element in root.iter():
+        tag: object = element.tag
+        if isinstance(tag, str) and tag.startswith("{"):
+            return tag
+    return None
+
+
 def _walk(root: _Element, function: str | None, walk: Callable[[_Element], _T]) -> _T:
+    """Run a walk; its complaints become ``MalformedResponseError`` (or ``UnsafeXMLError``).
+
+    The walks look at every element of the tree, so a namespaced element (XInclude among
+    them) always ends a walk with a complaint; only then is the tree searched for one, to
+    tell hostile markup from a merely malformed answer without slowing the common case.
+    """
     try:
         return walk(root)
     except _Malformed as exc:
+        namespaced = _namespaced_element(root)
+        if namespaced is not None:
+            what = "XInclude" if namespaced.startswith(_XINCLUDE_NS) else "namespaced XML"
+            raise UnsafeXMLError(
+                f"{what} elements are refused: <{namespaced[:80]}>", function=function
+            ) from None
         raise MalformedResponseError(str(exc), function=function) from None
     except RecursionError:  # pragma: no cover - MAX_DEPTH and libxml2's limit come first
         raise MalformedResponseError("response nests too deeply", function=function) from None
@@ -582,7 +614,7 @@ def _response_value(root: _Element) -> tuple[bool, WireValue]:
     raise _Malformed(f"unexpected <{str(first.tag)[:60]}> in <methodResponse>")
 
 
-def _fault_error(value: WireValue, function: str | None) -> Exception:
+def _fault_error(value: WireValue, function: str | None) -> APIError:
     message: WireValue = None
     code: WireValue = None
     if isinstance(value, dict):

@@ -1,4 +1,4 @@
-"""Delivery inputs and results: ``sendmail_mass`` and its results call."""
+"""Delivery inputs and results: ``sendmail``, ``sendmail_mass`` and its results, ``sendsms``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 import attrs
 
 from ._common import Attachment, b64, wire
+from ._lists import AddUserStatus
 
 __all__ = [
     "MassErrorCode",
@@ -17,6 +18,8 @@ __all__ = [
     "MassRecipientError",
     "MassResults",
     "MassSendResult",
+    "SendMailResult",
+    "SendSmsResult",
 ]
 
 
@@ -151,3 +154,64 @@ class MassResults:
 
     status: str
     results: tuple[MassRecipientError, ...] = ()
+
+
+def _status_code(status: int | None) -> AddUserStatus | None:
+    try:
+        return AddUserStatus(status) if status is not None else None
+    except ValueError:
+        return None
+
+
+@attrs.frozen
+class SendMailResult:
+    """The answer of ``mailkit.sendmail``: the records the message was filed under.
+
+    JSON carries the values as numeric text and XML-RPC as ``<i4>``; both give ints.
+    The field names follow the official PHP client (emailId, sendingId, messageId);
+    Mailkit's page does not show the answer.
+
+    Attributes:
+        id_email: The recipient's e-mail record (``data``).
+        id_send: The delivery the message belongs to (``data2``), for the
+            ``report.message*`` functions.
+        id_message: The message's ID (``data3``).
+        status: What happened to the recipient record, an ``AddUserStatus`` value
+            (kept as int so that a new code never breaks decoding).
+    """
+
+    id_email: int | None = attrs.field(default=None, metadata=wire("data"))
+    id_send: int | None = attrs.field(default=None, metadata=wire("data2"))
+    id_message: int | None = attrs.field(default=None, metadata=wire("data3"))
+    status: int | None = None
+
+    @property
+    def status_code(self) -> AddUserStatus | None:
+        """``status`` as an ``AddUserStatus``, or None when absent or not documented."""
+        return _status_code(self.status)
+
+    @property
+    def sent(self) -> bool:
+        """Whether Mailkit accepted the message for sending (no "not sent" or fault code)."""
+        return self.status in (AddUserStatus.UPDATED, AddUserStatus.INSERTED)
+
+
+@attrs.frozen
+class SendSmsResult:
+    """The answer of ``mailkit.sendsms``.
+
+    Mailkit does not document this answer. It is decoded leniently: every field is
+    optional and, by analogy with ``sendmail``, read from ``data``/``data2``/``data3``/
+    ``status``; a bare text answer (such as ``"OK"``) lands in ``text``.
+    """
+
+    id_email: int | None = attrs.field(default=None, metadata=wire("data"))
+    id_send: int | None = attrs.field(default=None, metadata=wire("data2"))
+    id_message: int | None = attrs.field(default=None, metadata=wire("data3"))
+    status: int | None = None
+    text: str = ""
+
+    @property
+    def status_code(self) -> AddUserStatus | None:
+        """``status`` as an ``AddUserStatus``, or None when absent or not documented."""
+        return _status_code(self.status)

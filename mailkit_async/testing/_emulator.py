@@ -53,7 +53,17 @@ from typing import Final, Literal, TextIO
 import attrs
 from aiohttp import web
 
-from . import _handlers_campaigns, _handlers_delivery, _handlers_lists, _handlers_reports
+from .._catalog import FUNCTIONS
+from . import (
+    _handlers_campaigns,
+    _handlers_delivery,
+    _handlers_email,
+    _handlers_files,
+    _handlers_lists,
+    _handlers_profile,
+    _handlers_reports,
+    _handlers_schedule,
+)
 from ._codec import (
     WIRES,
     BadRequest,
@@ -79,7 +89,16 @@ __all__ = [
 ]
 
 # The area modules register their handlers when imported.
-_AREAS: Final = (_handlers_campaigns, _handlers_delivery, _handlers_lists, _handlers_reports)
+_AREAS: Final = (
+    _handlers_campaigns,
+    _handlers_delivery,
+    _handlers_email,
+    _handlers_files,
+    _handlers_lists,
+    _handlers_profile,
+    _handlers_reports,
+    _handlers_schedule,
+)
 
 DEFAULT_CLIENT_ID: Final = 12345
 """The emulator's API ID unless another is given."""
@@ -374,7 +393,7 @@ class FaultPlan:
             self._faults.remove(fault)
         return fault
 
-    def take_for_wire(self, wire: str) -> Fault | _Undecided | None:
+    def _take_for_wire(self, wire: str) -> Fault | _Undecided | None:
         """Before the body is read: the fault for any call on ``wire``, None, or undecided.
 
         Undecided when the first candidate filters on the function, which only the
@@ -389,7 +408,7 @@ class FaultPlan:
                 return self._consume(fault)
             return None
 
-    def take(self, function: str | None, wire: str) -> Fault | None:
+    def _take(self, function: str | None, wire: str) -> Fault | None:
         """After the body is read: the first fault matching ``function`` on ``wire``."""
         with self._lock:
             for fault in self._faults:
@@ -570,7 +589,7 @@ class MailkitEmulator:
             self._in_flight -= 1
 
     async def _receive(self, request: web.Request, wire: Wire) -> web.StreamResponse:
-        early = self.faults.take_for_wire(wire)
+        early = self.faults._take_for_wire(wire)
         if isinstance(early, Fault) and early.kind is FaultKind.CLOSE_BEFORE_BODY:
             return _drop(request)
         try:
@@ -586,7 +605,7 @@ class MailkitEmulator:
         except BadRequest as exc:
             problem = str(exc)
         function = call.function if call is not None else None
-        fault = self.faults.take(function, wire) if early is _UNDECIDED else early
+        fault = self.faults._take(function, wire) if early is _UNDECIDED else early
         if fault is not None and fault.kind is FaultKind.CLOSE_BEFORE_BODY:
             return _drop(request)
         if call is None:
@@ -668,6 +687,12 @@ class MailkitEmulator:
         if not self._authorized(call):
             return _render(wire, Answer.error("Unauthorized"))
         handle = HANDLERS.get(call.function)
+        if handle is None and call.function in FUNCTIONS:
+            # A documented function nobody has emulated yet: say so plainly rather than
+            # answer something a client could take for Mailkit's own behaviour.
+            return web.Response(
+                status=501, text=f"the emulator has no handler for {call.function} yet"
+            )
         if handle is None:
             return _render(wire, Answer.error("Unknown function"))
         try:

@@ -6,6 +6,8 @@ Mailkit function name with ``@handler("mailkit.x.y")``. It reads its arguments f
 the lenient helpers below, updates ``state`` and returns an ``Answer``; or it raises
 ``CallError("Missing ...")`` for one of Mailkit's error texts.
 
+``params`` is also what the request log keeps: read it, never modify it.
+
 Handlers are synchronous on purpose: each runs to completion without yielding to
 the event loop, so concurrent calls can never see a half-updated state.
 """
@@ -74,8 +76,8 @@ class Answer:
 
     @classmethod
     def per_wire(cls, *, json: object, xml: object) -> Answer:
-        """Different trees for JSON and XML-RPC."""
-        return cls(json=json, xml=xml)
+        """Different trees for JSON and XML-RPC (``NumericText`` still becomes JSON text)."""
+        return cls(json=_json_view(json), xml=xml)
 
     @classmethod
     def error(cls, message: str, *, error_status: int = 1) -> Answer:

@@ -1,11 +1,12 @@
-"""Emulator handlers for campaign delivery: sendmail_mass and its results."""
+"""Emulator handlers for campaign delivery: sendmail, sendmail_mass and its results, sendsms."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Final
 
-from ._handlers_base import Answer, CallError, handler, to_flag, to_int, to_text
+from ._handlers_base import Answer, CallError, b64_text, handler, to_flag, to_int, to_text
 from ._state import (
     Campaign,
     Delivery,
@@ -140,7 +141,7 @@ def _send_one(
     assert delivery is not None  # a valid campaign with a sender always has a delivery
     ab_version = ""
     if campaign.use_ab:
-        ab_version = "AB"[len(state.messages_of(delivery.id)) % 2]
+        ab_version = "AB"[len(request.outcomes) % 2]  # alternate within the call
     message = state.add_message(
         delivery,
         record,
@@ -225,3 +226,179 @@ def sendmail_mass_results(state: EmulatorState, params: dict[str, object], wire:
         json={"results": rows, "error_status": 1, "status": "ERROR"},
         xml={"status": "ERROR", "results": rows},
     )
+
+
+# ---------------------------------------------------------------------------
+# mailkit.sendmail and mailkit.sendsms: one message, one recipient
+# ---------------------------------------------------------------------------
+
+# sendmail/adduser status codes (official PHP client names in brackets)
+_UPDATED: Final = 0  # [UPDATE]
+_INSERTED: Final = 1  # [INSERT]
+_INSERTED_UNSUBSCRIBED: Final = 2  # [INSERT_UNSUBSCRIBE]
+_UPDATED_UNSUBSCRIBED: Final = 3  # [UPDATE_UNSUBSCRIBE]
+_UPDATED_NOT_SENT: Final = 6  # [UPDATE_NOT_SENT]
+_INSERTED_NOT_SENT: Final = 7  # [INSERT_NOT_SENT]
+
+_MOBILE: Final = re.compile(r"\+?[0-9]{6,15}")
+_SMS_PERSONAL: Final = frozenset(
+    {"first_name", "last_name", "vocative", "prefix", "reply_to", "company", "status"}
+)
+
+
+def _list_and_campaign(
+    state: EmulatorState, list_value: object, campaign_value: object
+) -> tuple[int, Campaign]:
+    """The mailing list and campaign of a single send, checked in Mailkit's order."""
+    if list_value is None or to_text(list_value) in ("", "0"):
+        raise CallError("Missing ID_mailing_list")
+    list_id = to_int(list_value)
+    if list_id is None or list_id not in state.mailing_lists:
+        raise CallError("Invalid ID_mailing_list")
+    if campaign_value is None or to_text(campaign_value) in ("", "0"):
+        raise CallError("Missing ID_message")
+    campaign_id = to_int(campaign_value)
+    campaign = state.campaigns.get(campaign_id) if campaign_id is not None else None
+    if campaign is None:
+        raise CallError("Invalid ID_message")
+    return list_id, campaign
+
+
+def _decoded(branch: object, where: str) -> dict[str, str]:
+    """A struct of base64 values, decoded; ``CallError`` names the first bad one."""
+    fields = _as_dict(branch)
+    return {k: b64_text(v, f"{where}.{k}") for k, v in fields.items()}
+
+
+def _send_answer(record_id: int, send_id: int, message_id: int, code: int) -> Answer:
+    """A single send's answer: numeric text in JSON, ``<i4>`` in XML-RPC (PHP client fixtures)."""
+    values = {"data": record_id, "data2": send_id, "data3": message_id, "status": code}
+    return Answer.per_wire(
+        json={**{k: str(v) for k, v in values.items()}, "error_status": 0}, xml=values
+    )
+
+
+def _outcome(
+    state: EmulatorState, record: Recipient, inserted: bool, list_id: int
+) -> tuple[int, bool]:
+    """The status code for a single send to ``record``, and whether the message goes out."""
+    if record.status == "unsubscribe" or state.is_unsubscribed(record.email, list_id):
+        return (_INSERTED_UNSUBSCRIBED if inserted else _UPDATED_UNSUBSCRIBED), False
+    if record.status == "permanent":
+        return (_INSERTED_NOT_SENT if inserted else _UPDATED_NOT_SENT), False
+    return (_INSERTED if inserted else _UPDATED), True
+
+
+@handler("mailkit.sendmail")
+def sendmail(state: EmulatorState, params: dict[str, object], wire: str) -> Answer:
+    """Send one campaign message: insert or update the recipient, file a message.
+
+    Checks run in the order of the official PHP client's error list: mailing list,
+    campaign, ``send_to``, sender address, attachment; then every base64 value.
+    Messages of one campaign and day share one delivery (inferred: Mailkit groups
+    transactional sends). Unsubscribed and permanently failing addresses are updated
+    but not sent to (status 2/3 and 6/7, ``data2``/``data3`` 0).
+    """
+    list_id, campaign = _list_and_campaign(
+        state, params.get("mailinglist_id"), params.get("campaign_id")
+    )
+    main = _as_dict(params.get("main"))
+    send_to = to_text(main.get("send_to"))
+    if not send_to:
+        raise CallError("Missing send_to")
+    if not is_valid_email(send_to):
+        raise CallError("Bad email syntax")
+    if not campaign.sender_email:
+        raise CallError("Missing sender address")
+    attachments = _as_list(params.get("attachment"))
+    if attachments and campaign.campaign_type != "transactional":
+        raise CallError("Attachment is not allowed")
+    personal = _decoded(params.get("recipient"), "recipient")
+    address = _decoded(params.get("contact"), "contact")
+    custom = _decoded(params.get("custom"), "custom")
+    content = _decoded(main.get("content"), "main.content")
+    body = b64_text(main["message_data"], "main.message_data") if "message_data" in main else ""
+
+    record = state.find_recipient(list_id, send_to)
+    inserted = record is None
+    record = state.add_recipient(list_id, send_to) if record is None else record
+    record.personal.update(personal)
+    record.address.update(address)
+    record.custom.update(custom)
+    code, goes_out = _outcome(state, record, inserted, list_id)
+    if not goes_out:
+        return _send_answer(record.id, 0, 0, code)
+    delivery = state.new_delivery(campaign, merge_today=True)
+    message = state.add_message(
+        delivery,
+        record,
+        subject=to_text(main.get("subject")) or campaign.subject,
+        message_data=body,
+        customs=dict(custom),
+        content=dict(content),
+        attachments=attachments,
+    )
+    return _send_answer(record.id, delivery.id, message.id, code)
+
+
+def _sms_address(email: str, mobile: str) -> str:
+    # Records are keyed by address; a number without one gets a reserved .invalid address.
+    return email or f"{mobile.lstrip('+')}@sms.invalid"
+
+
+@handler("mailkit.sendsms")
+def sendsms(state: EmulatorState, params: dict[str, object], wire: str) -> Answer:
+    """Send one SMS: insert or update the recipient (plain-text fields), file a message.
+
+    Mailkit documents neither this answer nor this function's errors; the emulator
+    answers as ``sendmail`` does and uses sendmail's texts ("Missing ID_message",
+    "Invalid ID_mailing_list", ...) plus "Missing mobile" / "Invalid mobile". A
+    recipient without an e-mail address is filed as ``<digits>@sms.invalid``.
+    """
+    campaign_fields = _as_dict(params.get("campaign"))
+    list_id, campaign = _list_and_campaign(
+        state, campaign_fields.get("ID_user_list"), campaign_fields.get("ID_message")
+    )
+    fields = _as_dict(params.get("recipient"))
+    mobile = to_text(fields.get("mobile"))
+    if not mobile:
+        raise CallError("Missing mobile")
+    if not _MOBILE.fullmatch(mobile):
+        raise CallError("Invalid mobile")
+    email = to_text(fields.get("email"))
+    if email and not is_valid_email(email):
+        raise CallError("Bad email syntax")
+    sms = _as_dict(params.get("content"))
+    text = b64_text(sms["sms_data"], "content.sms_data") if "sms_data" in sms else ""
+    variables = _decoded(sms.get("content"), "content.content")
+
+    address = _sms_address(email, mobile)
+    record = state.find_recipient(list_id, address)
+    inserted = record is None
+    record = state.add_recipient(list_id, address) if record is None else record
+    for key, value in fields.items():
+        if key == "email":
+            continue
+        if key in _SMS_PERSONAL:
+            record.personal[key] = to_text(value)
+        elif key.startswith("custom"):
+            record.custom[key] = to_text(value)
+        else:
+            record.address[key] = to_text(value)
+    code, goes_out = _outcome(state, record, inserted, list_id)
+    if not goes_out:
+        return _send_answer(record.id, 0, 0, code)
+    delivery = state.new_delivery(campaign, merge_today=True)
+    message = state.add_message(
+        delivery,
+        record,
+        channel="sms",
+        message_data=text or campaign.body,
+        content=dict(variables),
+        customs={
+            "use_utf": to_flag(campaign_fields.get("use_utf")),
+            "allow_split": to_flag(campaign_fields.get("allow_split")),
+            "source": to_text(campaign_fields.get("source")),
+        },
+    )
+    return _send_answer(record.id, delivery.id, message.id, code)

@@ -25,6 +25,7 @@ from typing import Final
 import attrs
 
 __all__ = [
+    "Bounce",
     "Campaign",
     "Delivery",
     "EmulatorState",
@@ -33,8 +34,12 @@ __all__ = [
     "MailingList",
     "MassOutcome",
     "MassRequest",
+    "Query",
+    "Reaction",
     "Recipient",
+    "SampleSend",
     "Schedule",
+    "Sender",
     "SentMessage",
     "StatusChange",
     "Unsubscribe",
@@ -92,6 +97,9 @@ class Recipient:
     topics: list[int] = attrs.Factory(list)
     created: datetime | None = None
     updated: datetime | None = None
+    score: int = 3
+    """Engagement score 0-5 (3 for new recipients, as in Mailkit)."""
+    trend: int = 0
 
 
 @attrs.define
@@ -103,6 +111,10 @@ class Unsubscribe:
     list_id: int | None = None
     groups: list[str] = attrs.Factory(list)
     reason: str = ""
+    until: datetime | None = None
+    """When a temporary unsubscribe ends (None: for good)."""
+    notified: bool = False
+    """Whether an opt-out confirmation e-mail was sent."""
 
 
 @attrs.define
@@ -153,6 +165,11 @@ class Schedule:
     send_date: datetime
     time_zone: str = "Europe/Prague"
     status: str = "scheduled"
+    subject: str = ""
+    created: datetime | None = None
+    template_id: int | None = None
+    query_id: int | None = None
+    delivery_feed_id: int | None = None
 
 
 @attrs.define
@@ -185,6 +202,49 @@ class SentMessage:
     content: dict[str, object] = attrs.Factory(dict)
     message_data: str = ""
     attachments: list[object] = attrs.Factory(list)
+    channel: str = "email"
+    """``"email"`` or ``"sms"``."""
+
+
+@attrs.define
+class Bounce:
+    """A bounce of one sent message (``ID_undelivered_log``), made with ``EmulatorState.bounce``.
+
+    ``status`` is the enhanced SMTP status (``"5.1.1"``; soft bounces ``"4.x.x"``),
+    ``category`` Mailkit's bounce category (``"bad-mailbox"``).
+    """
+
+    id: int
+    send_message_id: int
+    status: str
+    category: str
+    date: datetime
+    text: str = ""
+    remote_mta: str = ""
+
+
+@attrs.define
+class Reaction:
+    """One reaction to a sent message (``ID_log``), made with ``EmulatorState.record_reaction``.
+
+    ``kind`` is ``"open"``, ``"click"``, ``"unsubscribe"`` or ``"spam"``; clicks carry
+    the link (``url``, its ``url_id``, ``title``, ``anchor``). ``details`` holds the
+    access data the link and raw reports show (``country``, ``city``, ``browser``,
+    ``os``, ``device``...), as text.
+    """
+
+    id: int
+    send_message_id: int
+    kind: str
+    date: datetime
+    url: str = ""
+    url_id: int = 0
+    title: str = ""
+    anchor: str = ""
+    ip: str = ""
+    user_agent: str = ""
+    referer: str = ""
+    details: dict[str, str] = attrs.Factory(dict)
 
 
 @attrs.define
@@ -243,11 +303,53 @@ class FileEntry:
     is_dir: bool = False
     data: bytes = b""
     created: datetime | None = None
+    description: str = ""
 
     @property
     def size(self) -> int:
         """Size of the file's data in bytes (0 for folders)."""
         return len(self.data)
+
+
+@attrs.define
+class Sender:
+    """A sender (From) address of the account (``ID_allow_email``)."""
+
+    id: int
+    email: str
+    name: str = ""
+    status: str = "active"
+    spf: bool = True
+
+
+@attrs.define
+class Query:
+    """A saved recipient condition (``ID_query``)."""
+
+    id: int
+    name: str
+    description: str = ""
+    created: datetime | None = None
+    changed: datetime | None = None
+    created_by: str = "admin"
+    changed_by: str = "admin"
+
+
+@attrs.define
+class SampleSend:
+    """One test message sent with ``campaigns.messages.test``."""
+
+    campaign_id: int
+    email: str
+    sent_at: float
+    """``EmulatorState.monotonic()`` when it was sent (for the one-per-30-s limit)."""
+    preview_email_id: int | None = None
+    version: str = ""
+    content: dict[str, str] = attrs.Factory(dict)
+
+
+def _default_senders() -> dict[int, Sender]:
+    return {6001: Sender(6001, "sender@example.com", "Sender")}
 
 
 def _counter(start: int) -> Callable[[], int]:
@@ -279,6 +381,20 @@ class EmulatorState:
     clicks: list[LinkClick] = attrs.Factory(list)
     mass_requests: dict[int, MassRequest] = attrs.Factory(dict)
     files: dict[int, FileEntry] = attrs.Factory(dict)
+    senders: dict[int, Sender] = attrs.Factory(_default_senders)
+    """Sender addresses; one (6001, the campaigns' default sender) is there from the start."""
+    queries: dict[int, Query] = attrs.Factory(dict)
+    sample_sends: list[SampleSend] = attrs.Factory(list)
+    bounces: list[Bounce] = attrs.Factory(list)
+    reactions: list[Reaction] = attrs.Factory(list)
+    link_ids: dict[str, int] = attrs.Factory(dict)
+    """The ``ID_url`` of every link clicked so far, by URL."""
+    topics: dict[int, str] = attrs.Factory(dict)
+    """Campaign topics in use, by ID; add them with ``add_topic``."""
+    topic_optouts: dict[str, set[int]] = attrs.Factory(dict)
+    """The topics each address (lower-cased) has left."""
+    wipes: dict[str, datetime] = attrs.Factory(dict)
+    """Queued erasures (``email.wipe``) by lower-cased address."""
 
     _next_list_id: Callable[[], int] = attrs.field(factory=lambda: _counter(1001), repr=False)
     _next_campaign_id: Callable[[], int] = attrs.field(factory=lambda: _counter(2001), repr=False)
@@ -288,6 +404,19 @@ class EmulatorState:
     _next_request_id: Callable[[], int] = attrs.field(factory=lambda: _counter(7001), repr=False)
     _next_email_id: Callable[[], int] = attrs.field(factory=lambda: _counter(500001), repr=False)
     _next_message_id: Callable[[], int] = attrs.field(factory=lambda: _counter(9000001), repr=False)
+    _next_sender_id: Callable[[], int] = attrs.field(factory=lambda: _counter(6002), repr=False)
+    _next_query_id: Callable[[], int] = attrs.field(factory=lambda: _counter(8001), repr=False)
+    _next_url_id: Callable[[], int] = attrs.field(factory=lambda: _counter(90001), repr=False)
+    _next_bounce_id: Callable[[], int] = attrs.field(factory=lambda: _counter(30000001), repr=False)
+    _next_log_id: Callable[[], int] = attrs.field(factory=lambda: _counter(40000001), repr=False)
+    _next_topic_id: Callable[[], int] = attrs.field(factory=lambda: _counter(201), repr=False)
+
+    # Lookup indexes kept by the helpers below, so that a 10 000-recipient send stays
+    # linear. Records added by assigning into the public dicts directly are not seen
+    # by find_recipient / is_unsubscribed / messages_of: use the helpers.
+    _by_email: dict[str, dict[int, int]] = attrs.field(factory=dict, repr=False)
+    _unsubscribed: dict[str, list[Unsubscribe]] = attrs.field(factory=dict, repr=False)
+    _by_send: dict[int, list[int]] = attrs.field(factory=dict, repr=False)
 
     # -- mailing lists and recipients ---------------------------------------
 
@@ -310,11 +439,13 @@ class EmulatorState:
 
     def find_recipient(self, list_id: int, email: str) -> Recipient | None:
         """The record of ``email`` in list ``list_id`` (addresses match case-insensitively)."""
-        key = _key(email)
-        return next(
-            (r for r in self.recipients.values() if r.list_id == list_id and _key(r.email) == key),
-            None,
-        )
+        record_id = self._by_email.get(_key(email), {}).get(list_id)
+        return self.recipients.get(record_id) if record_id is not None else None
+
+    def recipients_by_email(self, email: str) -> list[Recipient]:
+        """Every record of ``email`` (one per list), in insertion order."""
+        ids = self._by_email.get(_key(email), {}).values()
+        return sorted((self.recipients[i] for i in ids if i in self.recipients), key=lambda r: r.id)
 
     def recipients_of(self, list_id: int) -> list[Recipient]:
         """Every record of one mailing list, in insertion order."""
@@ -350,6 +481,7 @@ class EmulatorState:
                 updated=moment,
             )
             self.recipients[record.id] = record
+            self._by_email.setdefault(_key(email), {})[list_id] = record.id
             self._log_status(record, "inserted")
         elif record.status != status:
             record.status = status
@@ -358,6 +490,13 @@ class EmulatorState:
         record.address.update(address or {})
         record.custom.update(custom or {})
         record.updated = moment
+        return record
+
+    def remove_recipient(self, record_id: int) -> Recipient | None:
+        """Delete one list record (and its lookup entry); return it, or None if unknown."""
+        record = self.recipients.pop(record_id, None)
+        if record is not None:
+            self._by_email.get(_key(record.email), {}).pop(record.list_id, None)
         return record
 
     def set_recipient_status(self, record: Recipient, status: str, reason: str = "") -> None:
@@ -389,15 +528,35 @@ class EmulatorState:
         entry = Unsubscribe(email.strip(), self.now(), list_id, list(groups), reason)
         self.unsubscribes.append(entry)
         key = _key(email)
-        for record in self.recipients.values():
-            if _key(record.email) == key and list_id in (None, record.list_id):
+        self._unsubscribed.setdefault(key, []).append(entry)
+        for record_list, record_id in self._by_email.get(key, {}).items():
+            record = self.recipients.get(record_id)
+            if record is not None and list_id in (None, record_list):
                 self.set_recipient_status(record, "unsubscribe", "unsubscribed")
         return entry
 
     def is_unsubscribed(self, email: str, list_id: int | None = None) -> bool:
-        """Whether ``email`` is unsubscribed globally or from list ``list_id``."""
+        """Whether ``email`` is unsubscribed globally or from list ``list_id`` (and not expired)."""
+        entries = self._unsubscribed.get(_key(email), ())
+        moment = self.now()
+        return any(
+            u.list_id in (None, list_id) and (u.until is None or u.until > moment) for u in entries
+        )
+
+    def resubscribe(self, email: str) -> None:
+        """Lift every unsubscribe of ``email``; its unsubscribed records turn ``enabled``."""
         key = _key(email)
-        return any(_key(u.email) == key and u.list_id in (None, list_id) for u in self.unsubscribes)
+        self.unsubscribes[:] = [u for u in self.unsubscribes if _key(u.email) != key]
+        self._unsubscribed.pop(key, None)
+        for record in self.recipients_by_email(email):
+            if record.status == "unsubscribe":
+                self.set_recipient_status(record, "enabled", "resubscribed")
+
+    def add_topic(self, name: str) -> int:
+        """Create a campaign topic and return its ID."""
+        topic_id = self._next_topic_id()
+        self.topics[topic_id] = name
+        return topic_id
 
     # -- campaigns and deliveries ---------------------------------------------
 
@@ -470,11 +629,13 @@ class EmulatorState:
         for field_name, value in fields.items():
             setattr(message, field_name, value)
         self.messages[message.id] = message
+        self._by_send.setdefault(delivery.id, []).append(message.id)
         return message
 
     def messages_of(self, send_id: int) -> list[SentMessage]:
         """Every message of one delivery, in sending order."""
-        return [m for m in self.messages.values() if m.send_id == send_id]
+        found = (self.messages.get(i) for i in self._by_send.get(send_id, ()))
+        return [m for m in found if m is not None]
 
     def add_schedule(self, campaign_id: int, send_date: datetime, **fields: object) -> Schedule:
         """Schedule a campaign; extra ``Schedule`` fields by name."""
@@ -497,6 +658,106 @@ class EmulatorState:
     def results_ready(self, request: MassRequest) -> bool:
         """Whether ``results_delay`` has passed since the request (results become visible)."""
         return self.monotonic() - request.received_at >= self.results_delay
+
+    # -- bounces and reactions ------------------------------------------------------
+
+    def bounce(
+        self,
+        message_id: int,
+        status: str = "5.1.1",
+        category: str = "bad-mailbox",
+        *,
+        text: str = "",
+        remote_mta: str = "",
+    ) -> Bounce:
+        """Mark a sent message as bounced: it turns ``failed`` and shows in the bounce reports.
+
+        The recipient's record turns ``permanent`` for a hard bounce (``5.x.x``) and
+        ``temporary`` for a soft one. Raises ``KeyError`` for an unknown ``ID_send_message``.
+        """
+        message = self.messages[message_id]
+        message.status = "failed"
+        record = self.recipients.get(message.email_id)
+        if record is not None:
+            hard = status.startswith("5")
+            self.set_recipient_status(record, "permanent" if hard else "temporary", "bounce")
+        entry = Bounce(
+            self._next_bounce_id(),
+            message_id,
+            status,
+            category,
+            self.now(),
+            text or f"smtp;550 {status} mailbox unavailable",
+            remote_mta,
+        )
+        self.bounces.append(entry)
+        return entry
+
+    def record_reaction(
+        self,
+        message_id: int,
+        kind: str = "open",
+        *,
+        url: str = "",
+        title: str = "",
+        anchor: str = "",
+        ip: str = "",
+        user_agent: str = "",
+        referer: str = "",
+        **details: str,
+    ) -> Reaction:
+        """Record an open, click, unsubscribe or spam report of a sent message.
+
+        Opens and clicks raise the message's read/click counts; a click needs ``url``
+        and also lands in ``clicks``. Raises ``KeyError`` for an unknown message and
+        ``ValueError`` for an unknown kind or a click without a URL.
+        """
+        message = self.messages[message_id]
+        if kind not in ("open", "click", "unsubscribe", "spam"):
+            raise ValueError(f"unknown reaction kind {kind!r}")
+        moment = self.now()
+        url_id = 0
+        if kind == "click":
+            if not url:
+                raise ValueError("a click needs the url clicked")
+            url_id = self.link_ids.setdefault(url, self._next_url_id())
+            message.click_count += 1
+            self.clicks.append(LinkClick(message_id, url, moment))
+        elif kind == "open":
+            message.read_count += 1
+        reaction = Reaction(
+            self._next_log_id(),
+            message_id,
+            kind,
+            moment,
+            url,
+            url_id,
+            title,
+            anchor,
+            ip,
+            user_agent,
+            referer,
+            dict(details),
+        )
+        self.reactions.append(reaction)
+        return reaction
+
+    # -- profile --------------------------------------------------------------------
+
+    def add_sender(self, email: str, name: str = "", **fields: object) -> Sender:
+        """Add a sender address; extra ``Sender`` fields (``status``, ``spf``) by name."""
+        sender = Sender(self._next_sender_id(), email, name)
+        for field_name, value in fields.items():
+            setattr(sender, field_name, value)
+        self.senders[sender.id] = sender
+        return sender
+
+    def add_query(self, name: str, description: str = "") -> Query:
+        """Save a recipient condition and return it (its ``id`` is the ``ID_query``)."""
+        moment = self.now()
+        query = Query(self._next_query_id(), name, description, moment, moment)
+        self.queries[query.id] = query
+        return query
 
     # -- file manager -------------------------------------------------------------
 

@@ -1,0 +1,145 @@
+"""A batch as pure data (``BatchSpec``) and what sending it gave (``BatchResult``).
+
+Both are meant to travel: a job queue can carry a ``BatchSpec`` (``to_dict`` /
+``from_dict``) to a worker that runs ``send_batch`` and reports the ``BatchResult``'s
+record back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
+
+from .._exceptions import ConfigurationError, MailkitError
+from ..models import MassRecipient
+from ._outcomes import RecipientOutcome
+from ._recipients import RecipientPreparer, as_id
+from ._state import BatchRecord, BatchStatus
+
+__all__ = ["BatchResult", "BatchSpec"]
+
+
+@attrs.frozen(eq=True, hash=False)
+class BatchSpec:
+    """Exactly one ``sendmail_mass`` call, as serialisable data.
+
+    Attributes:
+        batch_id: An ID unique within the job (it names the batch in reports).
+        campaign_id: The campaign every recipient gets (one per call, as Mailkit requires).
+        mailinglist_id: The mailing list the recipients are filed in.
+        recipients: The wire structs (``send_to``, ``campaign_id``, ``mailinglist_id``,
+            ``subject``, base64 ``message_data`` ...), as ``MassRecipient.to_wire`` makes them.
+        id_send: The ``id_send`` option (``"today"``), if any.
+    """
+
+    batch_id: str
+    campaign_id: int
+    mailinglist_id: int
+    recipients: tuple[Mapping[str, Any], ...]
+    id_send: str | None = None
+
+    @classmethod
+    def build(
+        cls,
+        batch_id: str,
+        campaign_id: int,
+        mailinglist_id: int,
+        recipients: Iterable[MassRecipient | Mapping[str, Any]],
+        *,
+        id_send: str | None = None,
+    ) -> BatchSpec:
+        """A batch from ``MassRecipient`` objects or dicts of plain (not base64) values.
+
+        Every recipient must belong to ``campaign_id`` and ``mailinglist_id``.
+        """
+        campaign_id = as_id(campaign_id, "campaign_id")
+        mailinglist_id = as_id(mailinglist_id, "mailinglist_id")
+        preparer = RecipientPreparer(campaign_id, mailinglist_id)
+        structs = []
+        for item in recipients:
+            wire, group, _ = preparer.prepare(item)
+            if group != (campaign_id, mailinglist_id):
+                raise ConfigurationError(
+                    f"recipient {wire.get('send_to')!r} belongs to campaign/list {group}, not"
+                    f" {(campaign_id, mailinglist_id)}: one call sends one campaign",
+                    function="mailkit.sendmail_mass",
+                )
+            structs.append(wire)
+        return cls(batch_id, campaign_id, mailinglist_id, tuple(structs), id_send)
+
+    @property
+    def addresses(self) -> list[str]:
+        """The recipients' addresses, in call order."""
+        return [r["send_to"] for r in self.recipients]
+
+    def params(self) -> dict[str, Any]:
+        """The documented parameters of the call (``recipients`` and ``options``)."""
+        params: dict[str, Any] = {"recipients": list(self.recipients)}
+        if self.id_send is not None:
+            params["options"] = {"id_send": self.id_send}
+        return params
+
+    def part(self, batch_id: str, start: int, stop: int) -> BatchSpec:
+        """The recipients ``start:stop`` as a batch of their own."""
+        return attrs.evolve(self, batch_id=batch_id, recipients=self.recipients[start:stop])
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able dict (recipient structs are copied as they are)."""
+        return {
+            "batch_id": self.batch_id,
+            "campaign_id": self.campaign_id,
+            "mailinglist_id": self.mailinglist_id,
+            "recipients": [dict(r) for r in self.recipients],
+            "id_send": self.id_send,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BatchSpec:
+        """Rebuild a batch saved with ``to_dict``."""
+        try:
+            recipients = tuple(dict(r) for r in data["recipients"])
+            spec = cls(
+                str(data["batch_id"]),
+                as_id(data["campaign_id"], "campaign_id"),
+                as_id(data["mailinglist_id"], "mailinglist_id"),
+                recipients,
+                data.get("id_send"),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ConfigurationError(f"not a batch description: {exc}") from None
+        if not all(isinstance(r.get("send_to"), str) for r in recipients):
+            raise ConfigurationError("not a batch description: every recipient needs send_to")
+        return spec
+
+    def __len__(self) -> int:
+        return len(self.recipients)
+
+
+@attrs.frozen
+class BatchResult:
+    """What one ``send_batch`` call learned.
+
+    Attributes:
+        record: The batch's record for the job state (status, request_id, notes).
+        error: The library error when the call was refused, lost or not sent.
+    """
+
+    record: BatchRecord
+    error: MailkitError | None = attrs.field(default=None, eq=False)
+
+    @property
+    def batch_id(self) -> str:
+        """The batch's ID."""
+        return self.record.batch_id
+
+    @property
+    def status(self) -> BatchStatus:
+        """``"answered"``, ``"refused"``, ``"unknown"`` or ``"not_sent"``."""
+        return self.record.status
+
+    @property
+    def outcomes(self) -> list[RecipientOutcome]:
+        """Every recipient's outcome, in call order."""
+        return list(self.record.outcomes(self.error))

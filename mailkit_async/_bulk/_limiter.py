@@ -1,0 +1,345 @@
+"""A coalescing limiter: a bounded queue that groups items into batches and runs K at once.
+
+Items are added with a group (one ``sendmail_mass`` call carries one campaign and list)
+and a size estimate. A group's buffer becomes a batch when it is full (count or bytes),
+when its linger timer fires, or on ``flush()``; batches wait in FIFO order for one of
+``max_in_flight`` slots and then run as tasks the limiter keeps a reference to.
+Producers wait while ``capacity`` items are queued, so memory stays bounded.
+
+The limiter does bookkeeping only: the ``run`` callback accounts for a batch's items
+(it must not raise except on cancellation), and ``lost`` is told about a batch whose
+task was cancelled before it started or that failed unexpectedly. Items removed
+before their batch ran (``withdraw``, ``discard``) are handed back to the caller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any, Generic, TypeAlias, TypeVar
+
+from .._exceptions import ClientClosedError
+
+__all__ = ["BatchLimiter", "Entry", "Owner"]
+
+logger = logging.getLogger("mailkit_async.bulk")
+
+T = TypeVar("T")
+
+
+class Owner:
+    """One submission: a single ``send()`` (with a future) or one ``send_all()`` call.
+
+    ``pending`` counts its items that have no outcome yet; ``wait()`` returns once it
+    is zero.
+    """
+
+    __slots__ = ("_idle", "_open", "future", "pending")
+
+    def __init__(self, future: asyncio.Future[Any] | None = None) -> None:
+        self.future = future
+        self.pending = 0
+        self._open = True
+        self._idle: asyncio.Event | None = None
+
+    def finish(self, count: int = 1) -> None:
+        """``count`` of the owner's items have their outcome."""
+        self.pending -= count
+        if self.pending <= 0 and not self._open and self._idle is not None:
+            self._idle.set()
+
+    async def wait(self) -> None:
+        """No more items will come: wait until every item has its outcome."""
+        self._open = False
+        if self.pending > 0:
+            self._idle = asyncio.Event()
+            await self._idle.wait()
+
+
+Entry: TypeAlias = tuple[T, Owner, int]
+"""One queued item: (item, its owner, estimated bytes)."""
+
+RunBatch: TypeAlias = Callable[[Hashable, list[Entry[T]]], Awaitable[None]]
+LostBatch: TypeAlias = Callable[[Hashable, list[Entry[T]], BaseException | None], None]
+
+
+class _Buffer(Generic[T]):
+    __slots__ = ("entries", "size", "timer")
+
+    def __init__(self) -> None:
+        self.entries: list[Entry[T]] = []
+        self.size = 0
+        self.timer: asyncio.TimerHandle | None = None
+
+
+class BatchLimiter(Generic[T]):
+    """Bounded, grouped batching with at most ``max_in_flight`` batches running.
+
+    Counters (``queued``, ``in_flight``, ``running_items``, ``waiting``) are exact after
+    every call and every completed batch; all are 0 once the limiter is idle.
+    """
+
+    def __init__(
+        self,
+        run: RunBatch[T],
+        lost: LostBatch[T],
+        *,
+        max_in_flight: int,
+        max_batch: int,
+        max_batch_bytes: int,
+        capacity: int,
+        linger: float,
+    ) -> None:
+        if min(max_in_flight, max_batch, max_batch_bytes, capacity) < 1 or linger < 0:
+            raise ValueError("limits must be positive and linger not negative")
+        self._run = run
+        self._lost = lost
+        self.max_in_flight = max_in_flight
+        self.max_batch = max_batch
+        self.max_batch_bytes = max_batch_bytes
+        self.capacity = capacity
+        self.linger = linger
+        self.queued = 0
+        """Items in buffers and in batches waiting for a slot."""
+        self.in_flight = 0
+        """Batches running."""
+        self.running_items = 0
+        """Items in running batches."""
+        self._buffers: dict[Hashable, _Buffer[T]] = {}
+        self._ready: deque[tuple[Hashable, list[Entry[T]]]] = deque()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._reserved = 0
+        self._idle_waiters: list[asyncio.Future[None]] = []
+        self._closed = False
+
+    # -- state ------------------------------------------------------------------
+
+    @property
+    def waiting(self) -> int:
+        """Producers waiting for room in the queue."""
+        return len(self._waiters) + self._reserved
+
+    @property
+    def ready_batches(self) -> int:
+        """Batches cut and waiting for a slot."""
+        return len(self._ready)
+
+    @property
+    def buffered(self) -> int:
+        """Items in group buffers (not yet cut into a batch)."""
+        return sum(len(b.entries) for b in self._buffers.values())
+
+    @property
+    def closed(self) -> bool:
+        """Whether new items are refused."""
+        return self._closed
+
+    @property
+    def idle(self) -> bool:
+        """Nothing queued and nothing running."""
+        return self.queued == 0 and self.in_flight == 0
+
+    # -- adding -----------------------------------------------------------------
+
+    def offer(self, group: Hashable, item: T, size: int, owner: Owner) -> bool:
+        """Queue ``item`` if there is room now (and no producer waits before it)."""
+        if self._closed:
+            raise ClientClosedError("the bulk sender is closed")
+        if self.queued + self._reserved >= self.capacity or self._waiters:
+            return False
+        self._add(group, (item, owner, size))
+        return True
+
+    async def put(self, group: Hashable, item: T, size: int, owner: Owner) -> None:
+        """Queue ``item``, waiting (in arrival order) while the queue is full."""
+        if self.offer(group, item, size, owner):
+            return
+        while True:
+            # A full queue should not wait for linger timers: send what is there.
+            self.flush()
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            try:
+                await waiter
+            except BaseException:
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)
+                elif waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+                    self._reserved -= 1  # woken but leaving: pass the room on
+                    self._wake()
+                raise
+            self._reserved -= 1
+            if self._closed:
+                raise ClientClosedError("the bulk sender is closed")
+            if self.queued + self._reserved < self.capacity:
+                self._add(group, (item, owner, size))
+                return
+
+    def _add(self, group: Hashable, entry: Entry[T]) -> None:
+        buffer = self._buffers.get(group)
+        size = entry[2]
+        if buffer is not None and buffer.size + size > self.max_batch_bytes:
+            self._cut(group)
+            buffer = None
+        if buffer is None:
+            buffer = _Buffer()
+            self._buffers[group] = buffer
+            loop = asyncio.get_running_loop()
+            buffer.timer = loop.call_later(self.linger, self._expire, group, buffer)
+        buffer.entries.append(entry)
+        buffer.size += size
+        self.queued += 1
+        entry[1].pending += 1
+        if len(buffer.entries) >= self.max_batch or buffer.size >= self.max_batch_bytes:
+            self._cut(group)
+
+    # -- cutting and running ----------------------------------------------------
+
+    def flush(self) -> None:
+        """Make every partly filled buffer a batch now."""
+        for group in list(self._buffers):
+            self._cut(group)
+
+    def _expire(self, group: Hashable, buffer: _Buffer[T]) -> None:
+        if self._buffers.get(group) is buffer:
+            self._cut(group)
+
+    def _cut(self, group: Hashable) -> None:
+        buffer = self._buffers.pop(group)
+        if buffer.timer is not None:
+            buffer.timer.cancel()
+        self._ready.append((group, buffer.entries))
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        while self.in_flight < self.max_in_flight and self._ready:
+            group, entries = self._ready.popleft()
+            self._start(group, entries)
+
+    def _start(self, group: Hashable, entries: list[Entry[T]]) -> None:
+        self.queued -= len(entries)
+        self.in_flight += 1
+        self.running_items += len(entries)
+        started = [False]
+        task = asyncio.get_running_loop().create_task(self._execute(group, entries, started))
+        self._tasks.add(task)
+        task.add_done_callback(functools.partial(self._finished, group, entries, started))
+        self._wake()
+
+    async def _execute(self, group: Hashable, entries: list[Entry[T]], started: list[bool]) -> None:
+        started[0] = True
+        await self._run(group, entries)
+
+    def _finished(
+        self,
+        group: Hashable,
+        entries: list[Entry[T]],
+        started: list[bool],
+        task: asyncio.Task[None],
+    ) -> None:
+        self._tasks.discard(task)
+        self.in_flight -= 1
+        self.running_items -= len(entries)
+        if task.cancelled():
+            if not started[0]:
+                self._lost(group, entries, None)
+        else:
+            error = task.exception()
+            if error is not None:
+                logger.error("a bulk batch task failed: %s", type(error).__name__)
+                self._lost(group, entries, error)
+        self._dispatch()
+        self._check_idle()
+
+    # -- room and idleness -------------------------------------------------------
+
+    def _wake(self) -> None:
+        room = self.capacity - self.queued - self._reserved
+        while room > 0 and self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                self._reserved += 1
+                room -= 1
+
+    def _check_idle(self) -> None:
+        if self.queued == 0 and self.in_flight == 0:
+            waiters, self._idle_waiters = self._idle_waiters, []
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
+
+    async def wait_idle(self) -> None:
+        """Wait until nothing is queued or running (queued items still need a cut)."""
+        if self.idle:
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._idle_waiters.append(waiter)
+        await waiter
+
+    # -- removing -----------------------------------------------------------------
+
+    def withdraw(self, owner: Owner) -> list[tuple[Hashable, list[Entry[T]]]]:
+        """Remove ``owner``'s items that are not running yet; return them by group."""
+        removed: list[tuple[Hashable, list[Entry[T]]]] = []
+        for group, buffer in list(self._buffers.items()):
+            gone = [e for e in buffer.entries if e[1] is owner]
+            if gone:
+                removed.append((group, gone))
+                buffer.entries = [e for e in buffer.entries if e[1] is not owner]
+                buffer.size = sum(e[2] for e in buffer.entries)
+                if not buffer.entries:
+                    del self._buffers[group]
+                    if buffer.timer is not None:
+                        buffer.timer.cancel()
+        ready: deque[tuple[Hashable, list[Entry[T]]]] = deque()
+        for group, entries in self._ready:
+            gone = [e for e in entries if e[1] is owner]
+            if gone:
+                removed.append((group, gone))
+                entries = [e for e in entries if e[1] is not owner]
+            if entries:
+                ready.append((group, entries))
+        self._ready = ready
+        self._forget(sum(len(entries) for _, entries in removed))
+        return removed
+
+    def discard(self) -> list[tuple[Hashable, list[Entry[T]]]]:
+        """Remove every item that is not running yet; return them by group."""
+        removed: list[tuple[Hashable, list[Entry[T]]]] = []
+        for group, buffer in self._buffers.items():
+            if buffer.timer is not None:
+                buffer.timer.cancel()
+            removed.append((group, buffer.entries))
+        self._buffers.clear()
+        removed.extend(self._ready)
+        self._ready.clear()
+        self._forget(sum(len(entries) for _, entries in removed))
+        return removed
+
+    def _forget(self, count: int) -> None:
+        if count:
+            self.queued -= count
+            self._wake()
+        self._check_idle()
+
+    def close(self) -> None:
+        """Refuse new items; producers waiting for room get ``ClientClosedError``."""
+        self._closed = True
+        waiters, self._waiters = self._waiters, deque()
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_exception(ClientClosedError("the bulk sender is closed"))
+
+    async def cancel_running(self) -> None:
+        """Cancel every running batch and wait until their tasks have ended."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks)
+        await asyncio.sleep(0)  # let the tasks' done callbacks run
