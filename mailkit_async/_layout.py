@@ -11,13 +11,15 @@ from collections.abc import Mapping
 from typing import cast
 
 from ._exceptions import ConfigurationError
-from ._spec import MISSING, Fixed, FunctionSpec, Group, JsonLayout, Param
+from ._spec import MISSING, Fixed, FunctionSpec, Group, JsonLayout, Param, _Missing
 from ._types import WireValue
 
 __all__ = ["json_request", "xmlrpc_params"]
 
 
-def _convert(spec: FunctionSpec, param: Param, value: object, *, for_xml: bool) -> WireValue:
+def _convert(
+    spec: FunctionSpec, param: Param, value: object, *, for_xml: bool
+) -> WireValue | _Missing:
     try:
         return (param.xml if for_xml else param.json)(value)
     except ConfigurationError as exc:
@@ -60,11 +62,12 @@ def json_request(
             body["parameters"] = cast("dict[str, WireValue]", dict(params))
         return body
     _check_names(spec, params)
-    args: dict[str, WireValue] = {
-        p.name: _convert(spec, p, params[p.name], for_xml=False)
-        for p in spec.params
-        if params.get(p.name) is not None
-    }
+    args: dict[str, WireValue] = {}
+    for p in spec.params:
+        if params.get(p.name) is not None:
+            converted = _convert(spec, p, params[p.name], for_xml=False)
+            if converted is not MISSING:
+                args[p.name] = converted
     if spec.json_layout is JsonLayout.PARAMETERS:
         body["parameters"] = args
     elif spec.json_layout is JsonLayout.TOP_LEVEL:
@@ -94,18 +97,19 @@ def xmlrpc_params(
         if isinstance(slot, Fixed):
             slots.append(slot.value)
         elif isinstance(slot, Group):
-            slots.append(
-                {
-                    name: _convert(spec, spec.param_index[name], params[name], for_xml=True)
-                    for name in slot.members
-                    if params.get(name) is not None
-                }
-            )
+            members: dict[str, WireValue] = {}
+            for name in slot.members:
+                if params.get(name) is not None:
+                    converted = _convert(spec, spec.param_index[name], params[name], for_xml=True)
+                    if converted is not MISSING:
+                        members[name] = converted
+            slots.append(members)
         else:
             param = spec.param_index[slot]
             value = params.get(slot)
-            if value is not None:
-                slots.append(_convert(spec, param, value, for_xml=True))
+            converted = MISSING if value is None else _convert(spec, param, value, for_xml=True)
+            if converted is not MISSING:
+                slots.append(converted)
             elif param.xml_default is not MISSING:
                 slots.append(param.xml_default)
             else:

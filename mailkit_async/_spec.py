@@ -8,7 +8,9 @@ reads ``success_strings`` and ``string_result``.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Callable, Mapping
+from datetime import date, datetime
 from typing import Final
 
 import attrs
@@ -17,6 +19,7 @@ from ._exceptions import ConfigurationError
 from ._types import WireValue
 
 __all__ = [
+    "Converter",
     "Documentation",
     "Fixed",
     "FunctionSpec",
@@ -26,6 +29,8 @@ __all__ = [
     "Param",
     "as_any",
     "as_bool",
+    "as_date_text",
+    "as_datetime_text",
     "as_flag_text",
     "as_id_or_text",
     "as_int",
@@ -66,7 +71,11 @@ class Documentation(enum.Enum):
     """The page was not readable at all; the shape is inferred and decoded leniently."""
 
 
-Converter = Callable[[object], WireValue]
+Converter = Callable[[object], "WireValue | _Missing"]
+"""Turns a caller's value into a wire value; ``MISSING`` leaves the key or slot out."""
+
+
+_DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _bad(value: object, wanted: str) -> ConfigurationError:
@@ -103,6 +112,24 @@ def as_id_or_text(value: object) -> WireValue:
     if isinstance(value, str) and not value.strip().isdigit():
         return value
     return as_int(value)
+
+
+def as_date_text(value: object) -> WireValue:
+    """A day as Mailkit's ``YYYY-MM-DD`` text, from a ``date`` (or a ``datetime``'s day)."""
+    if isinstance(value, date):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, str) and _DATE_TEXT.fullmatch(value.strip()):
+        return value.strip()
+    raise _bad(value, "a date (YYYY-MM-DD)")
+
+
+def as_datetime_text(value: object) -> WireValue:
+    """Mailkit's ``YYYY-MM-DD HH:MM:SS`` from a ``datetime`` (a ``date`` is midnight)."""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date):
+        return value.strftime("%Y-%m-%d 00:00:00")
+    return as_text(value)
 
 
 def as_flag_text(value: object) -> WireValue:
@@ -180,6 +207,7 @@ class FunctionSpec:
             parameter name, a ``Fixed`` placeholder or a ``Group`` struct.
         success_strings: Bare XML-RPC strings (or prefixes of them) that mean success.
         string_result: Whether any bare string is a legitimate result.
+        empty_is_no_data: Whether a bare ``""`` answer means "no rows" (some reports).
         documentation: How complete Mailkit's own documentation of the shape is.
         category: The documentation section the function belongs to.
     """
@@ -192,6 +220,7 @@ class FunctionSpec:
     xml_slots: tuple[Slot, ...] = ()
     success_strings: tuple[str, ...] = ()
     string_result: bool = False
+    empty_is_no_data: bool = False
     documentation: Documentation = Documentation.FULL
     category: str = ""
     param_index: Mapping[str, Param] = attrs.field(init=False, repr=False, eq=False)
@@ -212,4 +241,6 @@ class FunctionSpec:
 
     def is_success_string(self, text: str) -> bool:
         """Whether a bare string answer means success for this function."""
+        if self.empty_is_no_data and not text.strip():
+            return True
         return self.string_result or any(text.startswith(s) for s in self.success_strings)

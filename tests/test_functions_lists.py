@@ -31,7 +31,7 @@ from mailkit_async import (
 from mailkit_async._catalog import FUNCTIONS
 from mailkit_async._config import Timeout
 from mailkit_async._http import RawResponse
-from mailkit_async._resources._paging import keyset_rows
+from mailkit_async._resources._pages import follow_cursor
 from mailkit_async.models import (
     EmailMoved,
     EmailRecord,
@@ -247,9 +247,8 @@ WIRE_CASES: list[tuple[str, Call, dict[str, Any], tuple[Any, ...], object, objec
     (
         "email.getstatus",
         lambda c: c.email.getstatus("user@example.com"),
-        # The documented example has only "email"; ID_email travels as null because
-        # its key also fills the XML-RPC slot (the form email.unsubscribe documents).
-        {"email": "user@example.com", "ID_email": None},
+        # The documented example has only "email": the ID_email key is left out.
+        {"email": "user@example.com"},
         ("user@example.com",),
         [{"ID_EMAIL": "1", "EMAIL": "user@example.com"}],
         [{"ID_EMAIL": 1, "EMAIL": "user@example.com"}],
@@ -345,7 +344,6 @@ WIRE_CASES: list[tuple[str, Call, dict[str, Any], tuple[Any, ...], object, objec
         ),
         {
             "email": "user@example.com",
-            "ID_email": None,  # see email.getstatus
             "language": "EN",
             "ID_message": "555",
             "channel": "web",
@@ -383,7 +381,7 @@ WIRE_CASES: list[tuple[str, Call, dict[str, Any], tuple[Any, ...], object, objec
     (
         "email.wipe",
         lambda c: c.email.wipe("example@example.com", confirm_wipe=True),
-        {"email": "example@example.com", "ID_email": None},  # see email.getstatus
+        {"email": "example@example.com"},
         ("example@example.com",),
         {"ID_email": 12345678, "email": "example@example.com", "error_status": 0, "error": "OK"},
         {"email": "example@example.com", "error_status": 0, "ID_email": 12345678, "error": "OK"},
@@ -846,14 +844,14 @@ async def test_iter_engagement_pages(client: MailkitClient, emulator: MailkitEmu
     assert cursors == [0, *(r.id for r in records[1:])]
 
 
-async def test_keyset_rows_stops_when_the_cursor_is_ignored() -> None:
+async def test_follow_cursor_stops_when_the_cursor_is_ignored() -> None:
     calls: list[int] = []
 
     async def same_page(start: int) -> list[int]:
         calls.append(start)
         return [1, 2]
 
-    assert [r async for r in keyset_rows(same_page, lambda r: r, 2)] == [1, 2]
+    assert [r async for r in follow_cursor(same_page, lambda r: r, 0, page_size=2)] == [1, 2]
     assert calls == [0, 2]
 
 

@@ -1203,3 +1203,11 @@ def test_decoders_never_raise_raw_errors() -> None:
     for attempt in raw:
         with contextlib.suppress(MalformedResponseError):
             attempt()
+
+
+def test_comma_separated_ids_in_an_int_tag_are_kept_as_text() -> None:
+    # mailinglist.unsubscribed's English page prints <i4>27,29,35</i4> (ID_UNSUBSCRIBE_GROUP)
+    body = b"<methodResponse><params><param><value><i4>27,29,35</i4></value></param></params></methodResponse>"
+    assert decode_method_response(body) == "27,29,35"
+    with pytest.raises(MalformedResponseError):
+        decode_method_response(body.replace(b"27,29,35", b"27,,29"))

@@ -4,26 +4,31 @@ Several ``mailkit.email.*`` functions name a recipient either by record ID or by
 address. XML-RPC has one positional slot that takes either; JSON has two keys,
 ``email`` and ``ID_email``. Typed methods pass an ``EmailRef`` under both names and
 the converters below put the address and the ID where each wire wants them; the key
-that does not apply is sent as JSON ``null`` (the form ``mailkit.email.unsubscribe``
-documents). Plain values given to ``client.call()`` travel as given.
+that does not apply is left out, except for ``mailkit.email.unsubscribe``, whose page
+documents both keys with the unused one ``null``. Plain values given to
+``client.call()`` travel as given.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date, datetime
+from collections.abc import Callable, Iterable
 
 import attrs
 
 from .._exceptions import ConfigurationError
 from .._spec import (
+    MISSING,
+    Converter,
     Fixed,
     FunctionSpec,
     Group,
     JsonLayout,
     Param,
+    _Missing,
     as_any,
     as_bool,
+    as_date_text,
+    as_datetime_text,
     as_flag_text,
     as_id_or_text,
     as_int,
@@ -36,8 +41,6 @@ from ._helpers import INFERRED, PARTIAL, id_param, struct_param, text_param
 __all__ = [
     "SPECS",
     "EmailRef",
-    "as_date_text",
-    "as_datetime_text",
     "ref_address_json",
     "ref_id_json",
     "ref_id_or_address",
@@ -72,23 +75,37 @@ class EmailRef:
         return self.email_id if self.email_id is not None else str(self.address)
 
 
-def ref_address_json(value: object) -> WireValue:
-    """The JSON ``email`` key: the address of an ``EmailRef`` (null for an ID), or text."""
+def ref_address_json(value: object) -> WireValue | _Missing:
+    """The JSON ``email`` key: the address of an ``EmailRef`` (left out for an ID), or text."""
     if isinstance(value, EmailRef):
-        return value.address
+        return MISSING if value.address is None else value.address
     return as_text(value)
 
 
-def ref_id_json(value: object) -> WireValue:
-    """The JSON ``ID_email`` key: the quoted ID of an ``EmailRef`` (null for an address).
+def ref_id_json(value: object) -> WireValue | _Missing:
+    """The JSON ``ID_email`` key: the quoted ID of an ``EmailRef`` (left out for an address).
 
     A plain value is kept: quoted digits for an ID, the text for an address (the form
     ``mailkit.email.delete`` documents).
     """
     if isinstance(value, EmailRef):
-        return None if value.email_id is None else str(value.email_id)
+        return MISSING if value.email_id is None else str(value.email_id)
     plain = as_id_or_text(value)
     return str(plain) if isinstance(plain, int) else plain
+
+
+def _or_null(converter: Callable[[object], WireValue | _Missing]) -> Converter:
+    """``converter``, but a key it would leave out is sent as JSON ``null`` instead.
+
+    ``mailkit.email.unsubscribe`` documents both ``email`` and ``ID_email`` with one
+    of them null; the other functions show only the key that applies.
+    """
+
+    def convert(value: object) -> WireValue:
+        result = converter(value)
+        return None if result is MISSING else result
+
+    return convert
 
 
 def ref_id_or_address(value: object) -> WireValue:
@@ -101,22 +118,6 @@ def ref_id_or_address(value: object) -> WireValue:
 def _ref_text(value: object) -> WireValue:
     """A recipient slot typed ``<string>`` whether it holds an ID or an address."""
     return str(ref_id_or_address(value))
-
-
-def as_datetime_text(value: object) -> WireValue:
-    """Mailkit's ``YYYY-MM-DD HH:MM:SS`` from a ``datetime`` (a ``date`` is midnight)."""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, date):
-        return value.strftime("%Y-%m-%d 00:00:00")
-    return as_text(value)
-
-
-def as_date_text(value: object) -> WireValue:
-    """Mailkit's ``YYYY-MM-DD`` from a ``date`` or ``datetime``."""
-    if isinstance(value, date):
-        return value.strftime("%Y-%m-%d")
-    return as_text(value)
 
 
 def _optional_id_json(value: object) -> WireValue:
@@ -141,9 +142,13 @@ def _int_list(value: object) -> WireValue:
     return [as_int(v) for v in value]
 
 
-def _email_ref_param(name: str, *, required: bool = False) -> Param:
-    """``ID_email`` for functions whose XML-RPC slot takes an ID or an address."""
-    return Param(name, json=ref_id_json, xml=ref_id_or_address, required=required)
+def _email_ref_param(name: str, *, required: bool = False, null: bool = False) -> Param:
+    """``ID_email`` for functions whose XML-RPC slot takes an ID or an address.
+
+    With ``null`` the JSON key is sent as null when the recipient is an address.
+    """
+    json = _or_null(ref_id_json) if null else ref_id_json
+    return Param(name, json=json, xml=ref_id_or_address, required=required)
 
 
 _ADDRESS = Param("email", json=ref_address_json, xml=as_text)
@@ -320,8 +325,8 @@ SPECS: tuple[FunctionSpec, ...] = (
         idempotent=False,
         params=(
             Param("send_optout", json=as_flag_text, xml=as_bool),
-            _ADDRESS,
-            _email_ref_param("ID_email", required=True),
+            Param("email", json=_or_null(ref_address_json), xml=as_text),
+            _email_ref_param("ID_email", required=True, null=True),
             Param("ID_send_message", json=_optional_id_json, xml=_optional_id_xml, xml_default=0),
             Param("timeout", json=_lower_flag_text, xml=as_bool),
             Param("timeout_days", json=as_numeric_text, xml=as_int),

@@ -2,42 +2,19 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date
+from typing import Any
 
-import attrs
-
-from .._exceptions import ConfigurationError
-from .._spec import Documentation, FunctionSpec, Param
-from .._types import WireValue
+from .._spec import Documentation, FunctionSpec, Param, as_date_text
 from ._helpers import INFERRED, PARTIAL, id_param, text_param
 
-__all__ = ["SPECS", "ReportSpec", "as_date_text"]
+__all__ = ["SPECS"]
 
 _FULL = Documentation.FULL
-_DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def as_date_text(value: object) -> WireValue:
-    """A day as Mailkit's ``YYYY-MM-DD`` text, from a ``date`` (or a ``datetime``'s day)."""
-    if isinstance(value, date):
-        return value.strftime("%Y-%m-%d")
-    if isinstance(value, str) and _DATE_TEXT.fullmatch(value.strip()):
-        return value.strip()
-    raise ConfigurationError(f"expected a date (YYYY-MM-DD), got {type(value).__name__}")
-
-
-@attrs.frozen
-class ReportSpec(FunctionSpec):
-    """A report whose bare empty-string answer means "no rows", not an error.
-
-    Mailkit answers some reads with ``""`` when there is nothing to report; any other
-    bare string is still an error text.
-    """
-
-    def is_success_string(self, text: str) -> bool:
-        """Whether a bare string answer means success: ``""`` always does here."""
-        return not text.strip() or super().is_success_string(text)
+def _report(*args: Any, **kwargs: Any) -> FunctionSpec:
+    """A report's spec: a bare ``""`` answer means "no rows", not an error."""
+    return FunctionSpec(*args, **{**kwargs, "empty_is_no_data": True})
 
 
 def _date(name: str) -> Param:
@@ -52,10 +29,10 @@ def _filter(name: str) -> Param:
 
 def _per_delivery(
     function: str, method: str, *extra: Param, documentation: Documentation = PARTIAL
-) -> ReportSpec:
+) -> FunctionSpec:
     """A report on one delivery: ``ID_send`` first on XML-RPC, then ``extra`` in order."""
     params = (id_param("ID_send", required=True), *extra)
-    return ReportSpec(
+    return _report(
         function,
         method,
         idempotent=True,
@@ -67,7 +44,7 @@ def _per_delivery(
 
 
 SPECS: tuple[FunctionSpec, ...] = (
-    ReportSpec(
+    _report(
         "mailkit.report",
         "report.overview",
         idempotent=True,
@@ -76,7 +53,7 @@ SPECS: tuple[FunctionSpec, ...] = (
         documentation=PARTIAL,
         category="reporting",
     ),
-    ReportSpec(
+    _report(
         "mailkit.report.campaign",
         "report.campaign",
         idempotent=True,
@@ -101,7 +78,7 @@ SPECS: tuple[FunctionSpec, ...] = (
         id_param("ID_url", required=True),
     ),
     _per_delivery("mailkit.report.message.bounces", "report.message_bounces"),
-    ReportSpec(
+    _report(
         "mailkit.report.raw.messages",
         "report.raw_messages",
         idempotent=True,
@@ -115,7 +92,7 @@ SPECS: tuple[FunctionSpec, ...] = (
         documentation=PARTIAL,
         category="reporting",
     ),
-    ReportSpec(
+    _report(
         "mailkit.report.raw.bounces",
         "report.raw_bounces",
         idempotent=True,
@@ -129,7 +106,7 @@ SPECS: tuple[FunctionSpec, ...] = (
         documentation=PARTIAL,
         category="reporting",
     ),
-    ReportSpec(
+    _report(
         "mailkit.report.raw.responses",
         "report.raw_responses",
         idempotent=True,

@@ -21,7 +21,7 @@ from ..models import (
 )
 from ..models._common import b64
 from ._base import Caller, Resource, drop_none, invoke
-from ._paging import keyset_rows
+from ._pages import check_page_size, follow_cursor
 from ._shapes import blank_nulls, group_ids, says_ok
 
 __all__ = ["MAX_GETSTATUS_LIMIT", "MailingListResource", "expect_ok", "require_bool"]
@@ -43,15 +43,6 @@ def require_bool(name: str, value: object, function: str) -> bool:
         raise ConfigurationError(
             f"{name} must be True or False, not {type(value).__name__}", function=function
         )
-    return value
-
-
-def _page_size(value: int, function: str, maximum: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 2:
-        # The start row repeats on the next page, so a page of 1 would never advance.
-        raise ConfigurationError("page_size must be an integer of at least 2", function=function)
-    if maximum is not None and value > maximum:
-        raise ConfigurationError(f"page_size must be at most {maximum}", function=function)
     return value
 
 
@@ -289,14 +280,14 @@ class MailingListResource(Resource):
             async for recipient in client.mailinglist.iter_getstatus(list_id):
                 ...
         """
-        size = _page_size(page_size, "mailkit.mailinglist.getstatus", MAX_GETSTATUS_LIMIT)
+        size = check_page_size(page_size, "mailkit.mailinglist.getstatus", MAX_GETSTATUS_LIMIT)
 
-        async def page(start: int) -> _Recipients:
+        async def page(start: int | None) -> _Recipients:
             return await self.getstatus(
                 mailinglist_id, status=status, change_date=change_date, start_id=start, limit=size
             )
 
-        return keyset_rows(page, _row_id, size)
+        return follow_cursor(page, _row_id, 0, page_size=size)
 
     async def unsubscribed(self, since: date | None = None) -> _Unsubscribes:
         """Every unsubscribe of the whole account since ``since`` (``mailinglist.unsubscribed``).
@@ -331,12 +322,12 @@ class MailingListResource(Resource):
         self, mailinglist_id: int, *, page_size: int = DEFAULT_ENGAGEMENT_PAGE
     ) -> AsyncIterator[Engagement]:
         """Every engagement score of a list, page by page, each once and in ID order."""
-        size = _page_size(page_size, "mailkit.mailinglist.engagement")
+        size = check_page_size(page_size, "mailkit.mailinglist.engagement")
 
-        async def page(start: int) -> _Scores:
+        async def page(start: int | None) -> _Scores:
             return await self.engagement(mailinglist_id, start_id=start, limit=size)
 
-        return keyset_rows(page, _row_id, size)
+        return follow_cursor(page, _row_id, 0, page_size=size)
 
 
 def _row_id(row: ListRecipient | Engagement) -> int:

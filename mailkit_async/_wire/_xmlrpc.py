@@ -297,6 +297,10 @@ def _no_children(element: _Element) -> None:
         raise _Malformed(f"<{element.tag}> must not contain elements")
 
 
+_ID_LIST = re.compile(r"\d+(?:,\d+)+")
+_MAX_ID_LIST_CHARS = 4096
+
+
 def _decode_int(element: _Element, depth: int) -> WireValue:
     if len(element):
         _no_children(element)
@@ -312,6 +316,10 @@ def _decode_int(element: _Element, depth: int) -> WireValue:
             return int(text)
         except ValueError:
             pass
+    if len(text) <= _MAX_ID_LIST_CHARS and _ID_LIST.fullmatch(text):
+        # Mailkit's mailinglist.unsubscribed page shows <i4>27,29,35</i4> for a list of
+        # group IDs: kept as the text, which the typed layer splits on commas.
+        return text
     raise _Malformed(f"<{element.tag}> holds no valid integer: {text[:30]!r}")
 
 
