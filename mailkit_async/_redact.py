@@ -47,6 +47,9 @@ def secret_forms(secret: str) -> list[str]:
         urllib.parse.quote_plus(secret, safe=""),
         repr(secret)[1:-1],
         ascii(secret)[1:-1],
+        # repr() of a longer text escapes whichever quote it had to use.
+        secret.replace("\\", "\\\\").replace("'", "\\'"),
+        secret.replace("\\", "\\\\").replace('"', '\\"'),
     }
     lowered = {f.lower() for f in forms if "%" in f}
     return sorted((f for f in forms | lowered if f), key=len, reverse=True)

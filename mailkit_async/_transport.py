@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
 
@@ -15,7 +14,6 @@ from ._config import DEFAULT_LIMITS, Limits, Timeout
 from ._exceptions import (
     ConfigurationError,
     HTTPStatusError,
-    MalformedResponseError,
     RedirectError,
 )
 from ._http import HttpSender, RawResponse
@@ -137,10 +135,6 @@ class RpcTransport:
                 retry_after=parse_retry_after(response.headers.get("retry-after")),
             )
         value = self.wire.decode_response(response.body, function=function)
-        if b"double" in response.body and _has_non_finite(value):
-            raise MalformedResponseError(
-                "the answer holds NaN or an infinite number", function=function
-            )
         return check_answer(function, spec_for(function), value)
 
     async def call(
@@ -161,17 +155,6 @@ class RpcTransport:
 
     def __repr__(self) -> str:
         return f"RpcTransport({self.wire!r}, url={self.url!r})"
-
-
-def _has_non_finite(value: WireValue) -> bool:
-    """Whether a decoded tree holds NaN or an infinity (XML-RPC's ``<double>`` lets them in)."""
-    if isinstance(value, float):
-        return not math.isfinite(value)
-    if isinstance(value, dict):
-        return any(_has_non_finite(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_non_finite(v) for v in value)
-    return False
 
 
 def _location(location: str) -> tuple[str | None, str | None]:

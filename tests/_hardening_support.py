@@ -22,6 +22,7 @@ from mailkit_async.testing import MailkitEmulator
 
 TRANSPORTS = ("json", "xmlrpc")
 
+
 def free_port() -> int:
     """A loopback port nothing listens on (right now)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -55,6 +56,15 @@ def assert_library_error(error: BaseException) -> None:
         assert isinstance(link, aiohttp.ClientError | OSError | TimeoutError), repr(link)
         assert not isinstance(link, KeyError | RecursionError | UnicodeError), repr(link)
         assert not type(link).__module__.startswith(("lxml", "orjson", "json", "cattrs")), link
+
+
+async def eventually(condition: Callable[[], object], seconds: float = 5.0) -> None:
+    """Wait (polling every 10 ms) until ``condition()`` is true; fail after ``seconds``."""
+    for _ in range(int(seconds * 100)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the condition never became true")
 
 
 def client_for(emu: MailkitEmulator, transport: str, **options: Any) -> MailkitClient:

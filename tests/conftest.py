@@ -30,6 +30,8 @@ def make_client(emu: MailkitEmulator, transport: str, **options: object) -> Mail
 
 
 @pytest.fixture(params=TRANSPORTS)
-async def client(request: pytest.FixtureRequest, emulator: MailkitEmulator) -> AsyncIterator[MailkitClient]:
+async def client(
+    request: pytest.FixtureRequest, emulator: MailkitEmulator
+) -> AsyncIterator[MailkitClient]:
     async with make_client(emulator, request.param, strict=True) as c:
         yield c

@@ -40,11 +40,21 @@ def test_error_table(text: str, cls: type[APIError]) -> None:
 @pytest.mark.parametrize("status", [1, "1", "2"])
 def test_json_error_status_raises(status: object) -> None:
     with pytest.raises(NotFoundError, match="Invalid ID_send") as info:
-        check_answer("mailkit.report.message", None, {"error_status": status, "error": "Invalid ID_send"})
+        check_answer(
+            "mailkit.report.message", None, {"error_status": status, "error": "Invalid ID_send"}
+        )
     assert info.value.code == int(status)  # type: ignore[call-overload]
 
 
-@pytest.mark.parametrize("value", [{"error_status": 0, "data": "1"}, {"error_status": "0"}, {"data": "x"}, {"error": "OK", "error_status": 0}])
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"error_status": 0, "data": "1"},
+        {"error_status": "0"},
+        {"data": "x"},
+        {"error": "OK", "error_status": 0},
+    ],
+)
 def test_json_success_shapes(value: dict[str, object]) -> None:
     assert check_answer("mailkit.mailinglist.create", None, value) == value  # type: ignore[arg-type]
 
@@ -79,6 +89,15 @@ def test_empty_json_error_text_still_raises() -> None:
         check_answer("mailkit.email.getstatus", None, {"error": "", "error_status": 1})
 
 
-@pytest.mark.parametrize(("value", "expected"), [({}, 0), ({"error_status": True}, 1), ({"error_status": "x"}, 1), ([], 0), ({"error_status": ""}, 0)])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ({}, 0),
+        ({"error_status": True}, 1),
+        ({"error_status": "x"}, 1),
+        ([], 0),
+        ({"error_status": ""}, 0),
+    ],
+)
 def test_error_status_reading(value: object, expected: int) -> None:
     assert error_status(value) == expected  # type: ignore[arg-type]

@@ -14,26 +14,57 @@ from mailkit_async._spec import Fixed, Group
 # The API menu of Mailkit's documentation (reference/seeds/000_*), with the timezones
 # function under its real, plural name. The Event API is a website script and REST
 # service, not an XML-RPC/JSON function, and is out of scope.
-DOCUMENTED = """
-mailkit.campaigns.list mailkit.campaigns.create mailkit.campaigns.update
-mailkit.campaigns.single.schedule mailkit.campaigns.schedule.list
-mailkit.campaigns.schedule.timezones mailkit.campaigns.schedule.cancel
-mailkit.campaigns.messages mailkit.campaigns.messages.last mailkit.campaigns.messages.test
-mailkit.campaigns.history
-mailkit.mailinglist.list mailkit.mailinglist.create mailkit.mailinglist.delete
-mailkit.mailinglist.adduser mailkit.mailinglist.edituser mailkit.mailinglist.import
-mailkit.mailinglist.getstatus mailkit.mailinglist.unsubscribed mailkit.mailinglist.engagement
-mailkit.email.getstatus mailkit.email.getstatus.history mailkit.email.move mailkit.email.delete
-mailkit.email.unsubscribe mailkit.email.unsubscribe.getstatus mailkit.email.revalidate
-mailkit.email.topics mailkit.email.wipe
-mailkit.sendmail mailkit.sendmail_mass mailkit.sendmail_mass.results mailkit.sendsms
-mailkit.report mailkit.report.campaign mailkit.report.message mailkit.report.message.recipients
-mailkit.report.message.feedback mailkit.report.message.links
-mailkit.report.message.links.visitors mailkit.report.message.bounces
-mailkit.report.raw.messages mailkit.report.raw.bounces mailkit.report.raw.responses
-mailkit.profile.emails.list mailkit.profile.queries.list
-mailkit.filemanager.upload mailkit.filemanager.list mailkit.filemanager.delete
-""".split()
+DOCUMENTED = [
+    "mailkit.campaigns.list",
+    "mailkit.campaigns.create",
+    "mailkit.campaigns.update",
+    "mailkit.campaigns.single.schedule",
+    "mailkit.campaigns.schedule.list",
+    "mailkit.campaigns.schedule.timezones",
+    "mailkit.campaigns.schedule.cancel",
+    "mailkit.campaigns.messages",
+    "mailkit.campaigns.messages.last",
+    "mailkit.campaigns.messages.test",
+    "mailkit.campaigns.history",
+    "mailkit.mailinglist.list",
+    "mailkit.mailinglist.create",
+    "mailkit.mailinglist.delete",
+    "mailkit.mailinglist.adduser",
+    "mailkit.mailinglist.edituser",
+    "mailkit.mailinglist.import",
+    "mailkit.mailinglist.getstatus",
+    "mailkit.mailinglist.unsubscribed",
+    "mailkit.mailinglist.engagement",
+    "mailkit.email.getstatus",
+    "mailkit.email.getstatus.history",
+    "mailkit.email.move",
+    "mailkit.email.delete",
+    "mailkit.email.unsubscribe",
+    "mailkit.email.unsubscribe.getstatus",
+    "mailkit.email.revalidate",
+    "mailkit.email.topics",
+    "mailkit.email.wipe",
+    "mailkit.sendmail",
+    "mailkit.sendmail_mass",
+    "mailkit.sendmail_mass.results",
+    "mailkit.sendsms",
+    "mailkit.report",
+    "mailkit.report.campaign",
+    "mailkit.report.message",
+    "mailkit.report.message.recipients",
+    "mailkit.report.message.feedback",
+    "mailkit.report.message.links",
+    "mailkit.report.message.links.visitors",
+    "mailkit.report.message.bounces",
+    "mailkit.report.raw.messages",
+    "mailkit.report.raw.bounces",
+    "mailkit.report.raw.responses",
+    "mailkit.profile.emails.list",
+    "mailkit.profile.queries.list",
+    "mailkit.filemanager.upload",
+    "mailkit.filemanager.list",
+    "mailkit.filemanager.delete",
+]
 
 CLIENT_LEVEL = {"sendmail", "sendmail_mass", "sendmail_mass_results", "sendsms"}
 
@@ -93,7 +124,9 @@ def test_readme_reference_table_lists_every_function() -> None:
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
     rows = {
         m.group(1): (m.group(2), m.group(3))
-        for m in re.finditer(r"^\| `(mailkit[\w.]*)` \| `client\.([\w.]+)\(\)` \| (yes|no) \|", readme, re.M)
+        for m in re.finditer(
+            r"^\| `(mailkit[\w.]*)` \| `client\.([\w.]+)\(\)` \| (yes|no) \|", readme, re.M
+        )
     }
     for function, spec in FUNCTIONS.items():
         assert function in rows, f"README table misses {function}"

@@ -13,7 +13,8 @@ from mailkit_async._cli import main
 def test_demo_in_process(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
-    assert "[  json]" in out and "[xmlrpc]" in out
+    assert "[  json]" in out
+    assert "[xmlrpc]" in out
     assert "tomas.cerny@example.cz         rejected  code 6 (UNSUBSCRIBED" in out
     assert "not-an-address                 rejected  code 2 (INVALID_EMAIL" in out
     assert "jana.novakova@example.cz       sent" in out

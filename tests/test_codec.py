@@ -38,7 +38,9 @@ def test_int_hook_refuses(value: object) -> None:
         structure_int(value)
 
 
-@pytest.mark.parametrize(("value", "expected"), [(True, True), ("TRUE", True), ("false", False), (0, False), ("1", True)])
+@pytest.mark.parametrize(
+    ("value", "expected"), [(True, True), ("TRUE", True), ("false", False), (0, False), ("1", True)]
+)
 def test_bool_hook(value: object, expected: bool) -> None:
     assert structure_bool(value) is expected
 
@@ -126,7 +128,13 @@ def test_unknown_keys_ignored_loose_refused_strict() -> None:
 
 def test_empty_string_means_no_data() -> None:
     campaign = structure(
-        {"ID_MESSAGE": "5", "SEND_DATE": "", "LAST_SENT": "0000-00-00 00:00:00", "USER_LIST": "", "REPEAT_COUNT": ""},
+        {
+            "ID_MESSAGE": "5",
+            "SEND_DATE": "",
+            "LAST_SENT": "0000-00-00 00:00:00",
+            "USER_LIST": "",
+            "REPEAT_COUNT": "",
+        },
         Campaign,
         function="f",
     )
@@ -138,12 +146,19 @@ def test_empty_string_means_no_data() -> None:
 
 def test_lists_accept_a_lone_scalar_and_comma_text() -> None:
     assert structure({"ID_MESSAGE": 1, "USER_LIST": 7}, Campaign, function="f").user_list == (7,)
-    assert structure({"ID_MESSAGE": 1, "USER_LIST": "7,8"}, Campaign, function="f").user_list == (7, 8)
+    assert structure({"ID_MESSAGE": 1, "USER_LIST": "7,8"}, Campaign, function="f").user_list == (
+        7,
+        8,
+    )
 
 
 def test_validation_error_names_function_and_path() -> None:
     with pytest.raises(ResponseValidationError) as info:
-        structure([{"ID_EMAIL": "x", "EMAIL": "e", "ID_SEND_MESSAGE": 1}], list[MessageRecipient], function="mailkit.report.message.recipients")
+        structure(
+            [{"ID_EMAIL": "x", "EMAIL": "e", "ID_SEND_MESSAGE": 1}],
+            list[MessageRecipient],
+            function="mailkit.report.message.recipients",
+        )
     error = info.value
     assert error.function == "mailkit.report.message.recipients"
     assert any("$[0].id_email" in line for line in error.errors)
@@ -162,3 +177,16 @@ def test_wire_metadata_override() -> None:
 
     assert structure({"ID_SEND_MESSGE": "9"}, Row, function="f") == Row(9)
     assert base64.b64decode("aGk=") == b"hi"
+
+
+def test_validation_error_carries_no_cattrs_context() -> None:
+    with pytest.raises(ResponseValidationError) as info:
+        structure([{"ID_EMAIL": "secret-ish value"}], list[MessageRecipient], function="f")
+    assert info.value.__context__ is None
+    assert info.value.__cause__ is None
+
+
+def test_huge_integer_read_as_float_is_refused() -> None:
+    with pytest.raises(TypeError):
+        structure_int(1e30)
+    assert structure_int(float(2**53)) == 2**53

@@ -10,7 +10,9 @@ import mailkit_async.testing
 def test_all_is_sorted_and_complete() -> None:
     names = mailkit_async.__all__
     assert names == sorted(names, key=lambda n: (n.startswith("_"), n)) or names == sorted(names)
-    public = {n for n in dir(mailkit_async) if not n.startswith("_") and n not in {"models", "testing"}}
+    public = {
+        n for n in dir(mailkit_async) if not n.startswith("_") and n not in {"models", "testing"}
+    }
     assert public == set(names) - {"__version__"}
 
 

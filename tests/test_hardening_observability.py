@@ -18,7 +18,7 @@ from mailkit_async import (
     Timeout,
 )
 from mailkit_async.testing import Fault, MailkitEmulator
-from tests._hardening_support import TRANSPORTS, client_for
+from tests._hardening_support import TRANSPORTS, client_for, eventually
 
 SAFE = "mailkit.campaigns.list"
 UNSAFE = "mailkit.mailinglist.create"
@@ -60,9 +60,11 @@ async def test_debug_bodies_logs_redacted_bodies(
     lines = _lines(caplog)
     request = [line for line in lines if "request body" in line]
     response = [line for line in lines if "response body" in line]
-    assert len(request) == 1 and len(response) == 1
+    assert len(request) == 1
+    assert len(response) == 1
     assert "Visible List Name" in request[0]
-    assert "***" in request[0] and secret not in request[0]
+    assert "***" in request[0]
+    assert secret not in request[0]
     assert "1001" in response[0]  # the new list's ID
 
 
@@ -77,16 +79,35 @@ async def test_hooks_receive_attempt_and_call_events(transport: str) -> None:
             with pytest.raises(HTTPStatusError):
                 await client.call(SAFE)
     first, second, finished, failed, failed_call = events
-    assert isinstance(first, CallAttempt) and isinstance(second, CallAttempt)
-    assert (first.attempt, first.outcome, first.status, first.error) == (1, "error", 502, "HTTPStatusError")
-    assert first.retry_in is not None and first.transport == transport and first.function == SAFE
+    assert isinstance(first, CallAttempt)
+    assert isinstance(second, CallAttempt)
+    assert (first.attempt, first.outcome, first.status, first.error) == (
+        1,
+        "error",
+        502,
+        "HTTPStatusError",
+    )
+    assert first.retry_in is not None
+    assert first.transport == transport
+    assert first.function == SAFE
     assert (second.attempt, second.outcome, second.status, second.error) == (2, "ok", 200, None)
     assert isinstance(finished, CallFinished)
-    assert (finished.attempts, finished.outcome, finished.status, finished.error) == (2, "ok", 200, None)
+    assert (finished.attempts, finished.outcome, finished.status, finished.error) == (
+        2,
+        "ok",
+        200,
+        None,
+    )
     assert finished.duration >= first.duration + second.duration
-    assert isinstance(failed, CallAttempt) and failed.retry_in is None and failed.status == 404
+    assert isinstance(failed, CallAttempt)
+    assert failed.retry_in is None
+    assert failed.status == 404
     assert isinstance(failed_call, CallFinished)
-    assert (failed_call.outcome, failed_call.error, failed_call.attempts) == ("error", "HTTPStatusError", 1)
+    assert (failed_call.outcome, failed_call.error, failed_call.attempts) == (
+        "error",
+        "HTTPStatusError",
+        1,
+    )
 
 
 async def test_cancelled_call_is_reported(transport: str) -> None:
@@ -96,14 +117,15 @@ async def test_cancelled_call_is_reported(transport: str) -> None:
         emu.faults.add(Fault.stall(5.0))
         async with client_for(emu, transport, hooks=hooks) as client:
             task = asyncio.create_task(client.call(SAFE))
-            while not emu.requests:
-                await asyncio.sleep(0.01)
+            await eventually(lambda: emu.requests)
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task
     attempt, finished = events
-    assert isinstance(attempt, CallAttempt) and attempt.outcome == "cancelled"
-    assert isinstance(finished, CallFinished) and finished.outcome == "cancelled"
+    assert isinstance(attempt, CallAttempt)
+    assert attempt.outcome == "cancelled"
+    assert isinstance(finished, CallFinished)
+    assert finished.outcome == "cancelled"
 
 
 async def test_a_failing_hook_is_logged_not_raised(
@@ -112,11 +134,14 @@ async def test_a_failing_hook_is_logged_not_raised(
     def broken(event: object) -> None:
         raise RuntimeError("hook bug")
 
-    async with MailkitEmulator() as emu:
-        async with client_for(emu, transport, hooks=CallHooks(on_attempt=broken, on_call=broken)) as client:
-            assert await client.call(SAFE) == []
+    async with (
+        MailkitEmulator() as emu,
+        client_for(emu, transport, hooks=CallHooks(on_attempt=broken, on_call=broken)) as client,
+    ):
+        assert await client.call(SAFE) == []
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert len(warnings) == 2 and all("hook failed" in w for w in warnings)
+    assert len(warnings) == 2
+    assert all("hook failed" in w for w in warnings)
 
 
 async def test_with_options_shares_connections_and_budget(transport: str) -> None:
@@ -135,14 +160,17 @@ async def test_with_options_shares_connections_and_budget(transport: str) -> Non
         assert client._budget.tokens == client._budget.capacity - 1  # one retry, shared budget
         session = client.transport.sender.session  # type: ignore[attr-defined]
         await impatient.aclose()
-        assert impatient.closed and not client.closed and not session.closed
+        assert impatient.closed
+        assert not client.closed
+        assert not session.closed
         with pytest.raises(ClientClosedError):
             await impatient.call(SAFE)
         emu.faults.clear()
         assert await client.call(SAFE) == []
         other = client.with_options(timeout=Timeout(read=5))
         await client.aclose()
-        assert session.closed and other.closed
+        assert session.closed
+        assert other.closed
         with pytest.raises(ClientClosedError):
             await other.call(SAFE)
         with pytest.raises(ClientClosedError):

@@ -107,7 +107,9 @@ def test_plan_retry_respects_attempts_cap_and_deadline() -> None:
     assert plan_retry(hinted, 1, deadline=100.0, **plan) == 4.0  # type: ignore[arg-type]
     too_long = HTTPStatusError("503", status=503, retry_after=11.0)
     assert plan_retry(too_long, 1, deadline=100.0, **plan) is None  # type: ignore[arg-type]
-    assert plan_retry(MailkitTimeout("x"), 1, deadline=100.0, **{**plan, "idempotent": False}) is None  # type: ignore[arg-type]
+    assert (
+        plan_retry(MailkitTimeout("x"), 1, deadline=100.0, **{**plan, "idempotent": False}) is None
+    )  # type: ignore[arg-type]
 
 
 def test_budget_is_botocore_like_and_bounded() -> None:

@@ -30,7 +30,14 @@ from mailkit_async import (
     Timeout,
 )
 from mailkit_async.testing import Fault, MailkitEmulator
-from tests._hardening_support import TRANSPORTS, assert_library_error, chain, client_for, free_port
+from tests._hardening_support import (
+    TRANSPORTS,
+    assert_library_error,
+    chain,
+    client_for,
+    eventually,
+    free_port,
+)
 
 SAFE = "mailkit.campaigns.list"
 UNSAFE = "mailkit.mailinglist.create"
@@ -128,8 +135,7 @@ async def test_pool_acquire_timeout_is_connect_error_and_pool_recovers(transport
         )
         async with client:
             blocker = asyncio.create_task(client.call(SAFE))
-            while not emu.calls(SAFE):
-                await asyncio.sleep(0.01)
+            await eventually(lambda: emu.calls(SAFE))
             name = unique_name()
             started = time.monotonic()
             with pytest.raises(ConnectError, match="pool wait"):
@@ -156,8 +162,7 @@ async def test_pool_wait_then_success_sends_once(transport: str) -> None:
         )
         async with client:
             blocker = asyncio.create_task(client.call(SAFE))
-            while not emu.calls(SAFE):
-                await asyncio.sleep(0.01)
+            await eventually(lambda: emu.calls(SAFE))
             name = unique_name()
             await client.call(UNSAFE, {"name": name})
             await blocker
@@ -357,7 +362,9 @@ async def test_truncated_body_unsafe_outcome_unknown(transport: str) -> None:
 async def test_truncated_body_safe_call_retried_and_pool_restored(transport: str) -> None:
     async with MailkitEmulator() as emu:
         emu.faults.add(Fault.truncate(function=SAFE))
-        async with client_for(emu, transport, retry=FAST, limits=Limits(max_connections=2)) as client:
+        async with client_for(
+            emu, transport, retry=FAST, limits=Limits(max_connections=2)
+        ) as client:
             assert await client.call(SAFE) == []
             connector = client.transport.sender.session.connector  # type: ignore[attr-defined]
             assert not connector._acquired

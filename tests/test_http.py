@@ -31,8 +31,8 @@ from mailkit_async import (
     MailkitTimeout,
     RedirectError,
     ResponseTooLargeError,
-    TLSError,
     Timeout,
+    TLSError,
 )
 from mailkit_async._http import _map_error, client_timeout
 from mailkit_async._probe import AttemptProbe
@@ -154,8 +154,10 @@ async def test_redirects_are_not_followed(transport: str, status: int, target: s
     error = caught.value
     assert error.status == status
     assert error.location_host == host
-    assert str(status) in str(error) and host in str(error)
-    assert "body text" not in str(error) and "token" not in str(error)
+    assert str(status) in str(error)
+    assert host in str(error)
+    assert "body text" not in str(error)
+    assert "token" not in str(error)
     assert_library_error(error)
 
 
@@ -186,13 +188,18 @@ async def test_self_signed_certificate_is_refused_without_retry(
     attempts: list[CallAttempt] = []
     async with serve(_empty_answer, ssl_context=server_tls) as (url, seen):
         client = MailkitClient(
-            1, MD5, transport=transport, base_url=url, hooks=CallHooks(on_attempt=attempts.append)  # type: ignore[arg-type]
+            1,
+            MD5,
+            transport=transport,
+            base_url=url,
+            hooks=CallHooks(on_attempt=attempts.append),  # type: ignore[arg-type]
         )
         async with client:
             with pytest.raises(TLSError) as caught:
                 await client.call(SAFE)
         assert seen == []
-    assert len(attempts) == 1 and attempts[0].retry_in is None
+    assert len(attempts) == 1
+    assert attempts[0].retry_in is None
     assert "certificate" in str(caught.value).lower()
     assert_library_error(caught.value)
 
@@ -204,7 +211,9 @@ async def test_private_ca_through_an_ssl_context(
     trusting = ssl.create_default_context()
     ca.configure_trust(trusting)
     async with serve(_empty_answer, ssl_context=server_tls) as (url, seen):
-        async with MailkitClient(1, MD5, transport=transport, base_url=url, verify_tls=trusting) as client:  # type: ignore[arg-type]
+        async with MailkitClient(
+            1, MD5, transport=transport, base_url=url, verify_tls=trusting
+        ) as client:  # type: ignore[arg-type]
             assert await client.call(SAFE) == []
         assert len(seen) == 1
 
@@ -264,12 +273,18 @@ async def _bomb(request: web.Request) -> web.Response:
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
-@pytest.mark.parametrize("handler", [_announced_50mb, _endless, _bomb], ids=["50MB", "endless", "gzip-bomb"])
+@pytest.mark.parametrize(
+    "handler", [_announced_50mb, _endless, _bomb], ids=["50MB", "endless", "gzip-bomb"]
+)
 async def test_oversized_bodies_are_cut_off(transport: str, handler: object) -> None:
     cap = 4 * MiB  # aiohttp's own buffers add a constant ~1.4 MiB on top of what we keep
     async with serve(handler) as (url, seen):  # type: ignore[arg-type]
         client = MailkitClient(
-            1, MD5, transport=transport, base_url=url, limits=Limits(max_response_bytes=cap)  # type: ignore[arg-type]
+            1,
+            MD5,
+            transport=transport,
+            base_url=url,
+            limits=Limits(max_response_bytes=cap),  # type: ignore[arg-type]
         )
         async with client:
             tracemalloc.start()

@@ -46,8 +46,15 @@ def test_json_parameters_layout_omits_missing() -> None:
 
 
 def test_json_top_level_and_bare_layouts() -> None:
-    top = FunctionSpec("f", "f", idempotent=True, params=(Param("k"),), json_layout=JsonLayout.TOP_LEVEL)
-    assert json_request("f", top, 1, "s", {"k": "v"}) == {"function": "f", "id": "1", "md5": "s", "k": "v"}
+    top = FunctionSpec(
+        "f", "f", idempotent=True, params=(Param("k"),), json_layout=JsonLayout.TOP_LEVEL
+    )
+    assert json_request("f", top, 1, "s", {"k": "v"}) == {
+        "function": "f",
+        "id": "1",
+        "md5": "s",
+        "k": "v",
+    }
     bare = FunctionSpec("g", "g", idempotent=True, json_layout=JsonLayout.BARE)
     assert json_request("g", bare, 1, "s", {}) == {"function": "g", "id": "1", "md5": "s"}
 
@@ -59,14 +66,22 @@ def test_xmlrpc_placeholders_and_group() -> None:
 
 def test_xmlrpc_drops_trailing_missing_slots() -> None:
     spec = FunctionSpec(
-        "f", "f", idempotent=True, params=(Param("a", xml=as_int), Param("b", xml=as_int)), xml_slots=("a", "b")
+        "f",
+        "f",
+        idempotent=True,
+        params=(Param("a", xml=as_int), Param("b", xml=as_int)),
+        xml_slots=("a", "b"),
     )
     assert xmlrpc_params("f", spec, 1, "s", {"a": 4}) == [1, "s", 4]
 
 
 def test_xmlrpc_gap_without_placeholder_is_refused() -> None:
     spec = FunctionSpec(
-        "f", "f", idempotent=True, params=(Param("a", xml=as_int), Param("b", xml=as_int)), xml_slots=("a", "b")
+        "f",
+        "f",
+        idempotent=True,
+        params=(Param("a", xml=as_int), Param("b", xml=as_int)),
+        xml_slots=("a", "b"),
     )
     with pytest.raises(ConfigurationError, match="a must be given"):
         xmlrpc_params("f", spec, 1, "s", {"b": 4})
@@ -114,7 +129,14 @@ def test_converters(converter: object, value: object, expected: object) -> None:
 
 @pytest.mark.parametrize(
     ("converter", "value"),
-    [(as_int, True), (as_int, "1.5"), (as_int, None), (as_text, 1.5), (as_flag_text, "yes"), (as_bool, 1)],
+    [
+        (as_int, True),
+        (as_int, "1.5"),
+        (as_int, None),
+        (as_text, 1.5),
+        (as_flag_text, "yes"),
+        (as_bool, 1),
+    ],
 )
 def test_converters_refuse_wrong_values(converter: object, value: object) -> None:
     with pytest.raises(ConfigurationError):

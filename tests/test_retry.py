@@ -52,7 +52,8 @@ def test_next_delay_full_jitter_and_retry_after() -> None:
 
 def test_budget_spends_and_refills() -> None:
     budget = RetryBudget(RetryPolicy(budget=2.0, budget_refill=0.5))
-    assert budget.try_spend() and budget.try_spend()
+    assert budget.try_spend()
+    assert budget.try_spend()
     assert not budget.try_spend()
     budget.on_success()
     budget.on_success()
@@ -83,8 +84,13 @@ async def test_retries_until_success() -> None:
         return item
 
     result = await retry_call(
-        attempt, idempotent=False, policy=RetryPolicy(max_attempts=3), deadline=200.0,
-        sleep=clock.sleep, clock=clock, rng=lambda b: b,
+        attempt,
+        idempotent=False,
+        policy=RetryPolicy(max_attempts=3),
+        deadline=200.0,
+        sleep=clock.sleep,
+        clock=clock,
+        rng=lambda b: b,
     )
     assert result == "ok"
     assert clock.sleeps == [0.5, 1.0]
@@ -114,8 +120,13 @@ async def test_no_sleep_past_the_deadline() -> None:
 
     with pytest.raises(MailkitTimeout):
         await retry_call(
-            attempt, idempotent=True, policy=RetryPolicy(max_attempts=10, initial_delay=4.0),
-            deadline=clock.now + 5.0, sleep=clock.sleep, clock=clock, rng=lambda b: b,
+            attempt,
+            idempotent=True,
+            policy=RetryPolicy(max_attempts=10, initial_delay=4.0),
+            deadline=clock.now + 5.0,
+            sleep=clock.sleep,
+            clock=clock,
+            rng=lambda b: b,
         )
     assert calls == 2
     assert sum(clock.sleeps) <= 5.0
@@ -128,7 +139,9 @@ async def test_deadline_already_passed() -> None:
         raise AssertionError("must not run")
 
     with pytest.raises(MailkitTimeout, match="deadline"):
-        await retry_call(attempt, idempotent=True, policy=RetryPolicy(), deadline=clock.now - 1, clock=clock)
+        await retry_call(
+            attempt, idempotent=True, policy=RetryPolicy(), deadline=clock.now - 1, clock=clock
+        )
 
 
 async def test_empty_budget_stops_retries_and_on_retry_is_told() -> None:
@@ -143,8 +156,12 @@ async def test_empty_budget_stops_retries_and_on_retry_is_told() -> None:
 
     with pytest.raises(HTTPStatusError):
         await retry_call(
-            attempt, idempotent=True, policy=RetryPolicy(max_attempts=5), deadline=1e12,
-            budget=budget, on_retry=lambda n, e, p: seen.append((n, p)),
+            attempt,
+            idempotent=True,
+            policy=RetryPolicy(max_attempts=5),
+            deadline=1e12,
+            budget=budget,
+            on_retry=lambda n, e, p: seen.append((n, p)),
         )
     assert calls == 2
     assert seen == [(1, 0.0)]

@@ -92,7 +92,15 @@ def test_redactor_cuts_a_secret_cut_off_by_an_excerpt() -> None:
     cut = f"'body body {REALISTIC[:14]}…'"
     assert REALISTIC[:14] not in redactor.text(cut)
     assert redactor.text("short abc…") == "short abc…"  # too short to be the secret's start
-    assert "Redactor(***)" == repr(redactor)
+    assert repr(redactor) == "Redactor(***)"
+
+
+def test_redactor_follows_the_quoting_of_a_repr() -> None:
+    secret = "it's-a-secret-0123"
+    excerpt = repr(f'body "quoted" {secret} end')
+    assert secret.replace("'", "\\'") in excerpt
+    assert secret not in excerpt
+    assert "a-secret" not in Redactor(secret).text(excerpt)
 
 
 def test_redactor_scrubs_errors_and_cuts_parser_links() -> None:
@@ -106,8 +114,10 @@ def test_redactor_scrubs_errors_and_cuts_parser_links() -> None:
         error = exc
     assert error.__context__ is not None
     redactor.scrub(error)
-    assert error.__context__ is None and error.__cause__ is None
-    assert REALISTIC not in str(error) and REALISTIC not in repr(error.args)
+    assert error.__context__ is None
+    assert error.__cause__ is None
+    assert REALISTIC not in str(error)
+    assert REALISTIC not in repr(error.args)
     assert error.message == "bad body: ***"
 
 
@@ -154,7 +164,9 @@ async def test_reprs_and_log_views_never_show_the_secret(secret: str) -> None:
 # -- the canary run (scenario 19) -----------------------------------------------------------
 
 
-async def _scenarios(emu: MailkitEmulator, client: MailkitClient, secret: str) -> list[BaseException]:
+async def _scenarios(
+    emu: MailkitEmulator, client: MailkitClient, secret: str
+) -> list[BaseException]:
     """Representative calls and failures; returns every error raised."""
     errors: list[BaseException] = []
 
@@ -211,8 +223,9 @@ async def test_canary_secret_appears_nowhere(
         caplog.set_level(logging.DEBUG, logger=name)
     asyncio.get_running_loop().set_debug(True)
     events: list[object] = []
-    async with MailkitEmulator(client_md5=secret) as emu:
-        async with MailkitClient(
+    async with (
+        MailkitEmulator(client_md5=secret) as emu,
+        MailkitClient(
             emu.client_id,
             secret,
             transport=transport,  # type: ignore[arg-type]
@@ -221,11 +234,12 @@ async def test_canary_secret_appears_nowhere(
             retry=RetryPolicy(max_attempts=2, initial_delay=0.01, max_delay=0.01),
             debug_bodies=debug_bodies,
             hooks=CallHooks(on_attempt=events.append, on_call=events.append),
-        ) as client:
-            errors = await _scenarios(emu, client, secret)
-            parts = [client, client.transport, client.transport.sender]  # type: ignore[attr-defined]
-            for part in parts:
-                assert_clean(repr(part), secret, f"repr({type(part).__name__})")
+        ) as client,
+    ):
+        errors = await _scenarios(emu, client, secret)
+        parts = [client, client.transport, client.transport.sender]  # type: ignore[attr-defined]
+        for part in parts:
+            assert_clean(repr(part), secret, f"repr({type(part).__name__})")
     asyncio.get_running_loop().set_debug(False)
 
     assert len(errors) == 10
@@ -244,4 +258,5 @@ async def test_canary_secret_appears_nowhere(
         assert_clean(repr(event), secret, "a hook event")
     if debug_bodies:
         bodies = [r for r in caplog.records if "request body" in r.getMessage()]
-        assert bodies and all("***" in r.getMessage() for r in bodies)
+        assert bodies
+        assert all("***" in r.getMessage() for r in bodies)

@@ -144,7 +144,9 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], tuple[Any, ...]]] = [
 ]
 
 
-@pytest.mark.parametrize(("function", "params", "expected", "_xml"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("function", "params", "expected", "_xml"), CASES, ids=[c[0] for c in CASES]
+)
 def test_json_body_matches_documented_example(
     function: str, params: dict[str, Any], expected: dict[str, Any], _xml: object
 ) -> None:
@@ -152,7 +154,9 @@ def test_json_body_matches_documented_example(
     assert json.loads(body) == expected
 
 
-@pytest.mark.parametrize(("function", "params", "_json", "expected"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("function", "params", "_json", "expected"), CASES, ids=[c[0] for c in CASES]
+)
 def test_xmlrpc_call_matches_documented_example(
     function: str, params: dict[str, Any], _json: object, expected: tuple[Any, ...]
 ) -> None:
@@ -167,14 +171,22 @@ def test_xmlrpc_call_matches_documented_example(
 def test_xmlrpc_types_match_documented_markup() -> None:
     """Spot-check the XML types the pages print: <int> IDs, <boolean> confirm, <string> flag."""
     params = CASES[2][1]
-    body = XmlRpcWire().encode_call(
-        "mailkit.mailinglist.adduser", spec_for("mailkit.mailinglist.adduser"), 1, MD5, params
-    ).decode()
+    body = (
+        XmlRpcWire()
+        .encode_call(
+            "mailkit.mailinglist.adduser", spec_for("mailkit.mailinglist.adduser"), 1, MD5, params
+        )
+        .decode()
+    )
     assert "<boolean>0</boolean>" in body
     assert "<int>12345</int>" in body
-    mass = XmlRpcWire().encode_call(
-        "mailkit.sendmail_mass", spec_for("mailkit.sendmail_mass"), 1, MD5, CASES[0][1]
-    ).decode()
+    mass = (
+        XmlRpcWire()
+        .encode_call(
+            "mailkit.sendmail_mass", spec_for("mailkit.sendmail_mass"), 1, MD5, CASES[0][1]
+        )
+        .decode()
+    )
     assert "<string>TRUE</string>" in mass
 
 

@@ -1207,7 +1207,21 @@ def test_decoders_never_raise_raw_errors() -> None:
 
 def test_comma_separated_ids_in_an_int_tag_are_kept_as_text() -> None:
     # mailinglist.unsubscribed's English page prints <i4>27,29,35</i4> (ID_UNSUBSCRIBE_GROUP)
-    body = b"<methodResponse><params><param><value><i4>27,29,35</i4></value></param></params></methodResponse>"
+    body = (
+        b"<methodResponse><params><param><value><i4>27,29,35</i4></value></param>"
+        b"</params></methodResponse>"
+    )
     assert decode_method_response(body) == "27,29,35"
     with pytest.raises(MalformedResponseError):
         decode_method_response(body.replace(b"27,29,35", b"27,,29"))
+
+
+@pytest.mark.parametrize("text", [b"NaN", b"inf", b"-Infinity", b"1e999"])
+def test_non_finite_doubles_are_refused(text: bytes) -> None:
+    body = (
+        b"<methodResponse><params><param><value><double>"
+        + text
+        + b"</double></value></param></params></methodResponse>"
+    )
+    with pytest.raises(MalformedResponseError, match="no valid number"):
+        decode_method_response(body)

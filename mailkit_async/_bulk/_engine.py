@@ -43,6 +43,7 @@ logger = logging.getLogger("mailkit_async.bulk")
 
 Recipient = MassRecipient | Mapping[str, Any]
 _owner_of = itemgetter(1)
+_CHUNK = 128  # recipients prepared together from a (synchronous) iterable
 
 
 @attrs.frozen
@@ -239,19 +240,20 @@ class BulkSender:
         """
         self._check_open()
         owner = Owner()
-        prepare = self._preparer.prepare
         limiter = self._limiter
         try:
             if isinstance(recipients, AsyncIterable):
+                # One at a time: an async source may trickle, and lingering applies.
+                prepare = self._preparer.prepare
                 async for item in recipients:
                     wire, group, size = prepare(item)
                     if not limiter.offer(group, wire, size, owner):
                         await limiter.put(group, wire, size, owner)
             else:
-                for item in recipients:
-                    wire, group, size = prepare(item)
-                    if not limiter.offer(group, wire, size, owner):
-                        await limiter.put(group, wire, size, owner)
+                source = iter(recipients)
+                while chunk := list(itertools.islice(source, _CHUNK)):
+                    for group, entries in self._entries(chunk, owner).items():
+                        await limiter.put_many(group, entries, owner)
             limiter.flush()  # nothing more is coming from this call: no need to linger
             await owner.wait()
         except ClientClosedError:
@@ -260,6 +262,18 @@ class BulkSender:
             self._withdraw(owner, f"not sent: send_all stopped ({type(error).__name__})")
             raise
         return self._report
+
+    def _entries(self, chunk: list[Any], owner: Owner) -> dict[Group, list[Entry[dict[str, Any]]]]:
+        """Prepare a chunk of recipients, as queue entries by group."""
+        prepare = self._preparer.prepare
+        by_group: dict[Group, list[Entry[dict[str, Any]]]] = {}
+        for item in chunk:
+            wire, group, size = prepare(item)
+            entries = by_group.get(group)
+            if entries is None:
+                entries = by_group[group] = []
+            entries.append((wire, owner, size))
+        return by_group
 
     # -- running batches ---------------------------------------------------------
 

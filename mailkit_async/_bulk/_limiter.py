@@ -19,6 +19,7 @@ import functools
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Hashable
+from operator import itemgetter
 from typing import Any, Generic, TypeAlias, TypeVar
 
 from .._exceptions import ClientClosedError
@@ -61,6 +62,8 @@ class Owner:
 
 Entry: TypeAlias = tuple[T, Owner, int]
 """One queued item: (item, its owner, estimated bytes)."""
+
+_size_of = itemgetter(2)
 
 RunBatch: TypeAlias = Callable[[Hashable, list[Entry[T]]], Awaitable[None]]
 LostBatch: TypeAlias = Callable[[Hashable, list[Entry[T]], BaseException | None], None]
@@ -156,28 +159,79 @@ class BatchLimiter(Generic[T]):
 
     async def put(self, group: Hashable, item: T, size: int, owner: Owner) -> None:
         """Queue ``item``, waiting (in arrival order) while the queue is full."""
-        if self.offer(group, item, size, owner):
-            return
-        while True:
+        if not self.offer(group, item, size, owner):
+            await self.put_many(group, [(item, owner, size)], owner)
+
+    def offer_many(
+        self,
+        group: Hashable,
+        entries: list[Entry[T]],
+        owner: Owner,
+        start: int = 0,
+        *,
+        jump: bool = False,
+    ) -> int:
+        """Queue ``entries[start:]`` (all of ``owner``) as far as there is room.
+
+        Returns the position reached. ``jump`` is for a producer that was woken for
+        room and may go before the ones still waiting.
+        """
+        if self._closed:
+            raise ClientClosedError("the bulk sender is closed")
+        if self._waiters and not jump:
+            return start
+        end = min(len(entries), start + self.capacity - self.queued - self._reserved)
+        position = start
+        while position < end:
+            buffer = self._buffers.get(group)
+            if buffer is None:
+                buffer = self._new_buffer(group)
+            take = min(end - position, self.max_batch - len(buffer.entries))
+            chunk = entries[position : position + take]
+            size = sum(map(_size_of, chunk))
+            if buffer.size + size > self.max_batch_bytes:
+                for entry in chunk:  # the bytes decide where batches end: one by one
+                    self._add(group, entry)
+            else:
+                buffer.entries.extend(chunk)
+                buffer.size += size
+                self.queued += take
+                owner.pending += take
+                if len(buffer.entries) >= self.max_batch or buffer.size >= self.max_batch_bytes:
+                    self._cut(group)
+            position += take
+        return position
+
+    async def put_many(self, group: Hashable, entries: list[Entry[T]], owner: Owner) -> None:
+        """Queue every entry (all of ``owner``) in order, waiting for room as needed."""
+        position = self.offer_many(group, entries, owner)
+        while position < len(entries):
             # A full queue should not wait for linger timers: send what is there.
             self.flush()
-            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            self._waiters.append(waiter)
-            try:
-                await waiter
-            except BaseException:
-                if waiter in self._waiters:
-                    self._waiters.remove(waiter)
-                elif waiter.done() and not waiter.cancelled() and waiter.exception() is None:
-                    self._reserved -= 1  # woken but leaving: pass the room on
-                    self._wake()
-                raise
-            self._reserved -= 1
-            if self._closed:
-                raise ClientClosedError("the bulk sender is closed")
-            if self.queued + self._reserved < self.capacity:
-                self._add(group, (item, owner, size))
-                return
+            await self._wait_for_room()
+            position = self.offer_many(group, entries, owner, position, jump=True)
+
+    async def _wait_for_room(self) -> None:
+        """Wait in line until room is made for this producer (it then holds a reservation)."""
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except BaseException:
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+            elif waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+                self._reserved -= 1  # woken but leaving: pass the room on
+                self._wake()
+            raise
+        self._reserved -= 1
+
+    def _new_buffer(self, group: Hashable) -> _Buffer[T]:
+        buffer: _Buffer[T] = _Buffer()
+        self._buffers[group] = buffer
+        loop = asyncio.get_running_loop()
+        buffer.timer = loop.call_later(self.linger, self._expire, group, buffer)
+        return buffer
 
     def _add(self, group: Hashable, entry: Entry[T]) -> None:
         buffer = self._buffers.get(group)
@@ -186,10 +240,7 @@ class BatchLimiter(Generic[T]):
             self._cut(group)
             buffer = None
         if buffer is None:
-            buffer = _Buffer()
-            self._buffers[group] = buffer
-            loop = asyncio.get_running_loop()
-            buffer.timer = loop.call_later(self.linger, self._expire, group, buffer)
+            buffer = self._new_buffer(group)
         buffer.entries.append(entry)
         buffer.size += size
         self.queued += 1

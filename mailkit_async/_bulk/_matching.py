@@ -89,15 +89,16 @@ def record_from_answer(spec: BatchSpec, value: WireValue, sent_at: float) -> Bat
     answer: dict[str, Any] = value if isinstance(value, dict) else {}
     record.request_id = _as_int(answer.get("request_id"))
     data = answer.get("data", "")
-    listed = _listed(answer.get("list"))
+    raw_list = answer.get("list")
+    if raw_list == addresses and str(data).strip().upper() in ("", "OK"):
+        return record  # Mailkit echoes the addresses in order: all accepted
+    listed = _listed(raw_list)
     if not isinstance(value, dict) or listed is None or str(data).strip().upper() not in ("", "OK"):
         record.status = UNKNOWN
         record.reason = (
             f"unexpected answer (data={str(data)[:40]!r}, list present: {listed is not None})"
         )
         return record
-    if listed == addresses:
-        return record  # Mailkit echoes the addresses in order: all accepted
     missing = set(_keys(addresses)).difference(_keys(listed))
     if missing:
         for address in addresses:

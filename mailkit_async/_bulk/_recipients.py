@@ -81,12 +81,15 @@ class RecipientPreparer:
             flag = item.get("create_email")
             if flag is not None and type(flag) is not bool:
                 raise _bad(item, "create_email must be True or False")
-            wire = item.copy() if None not in item.values() else _without_none(item)
-            group = self.group
+            if None in item.values():
+                item = _without_none(item)
             if "campaign_id" in item or "mailinglist_id" in item:
-                group = self._group_of(item)
-            wire["campaign_id"], wire["mailinglist_id"] = group
-            return wire, group, self.base_size
+                campaign_id, mailinglist_id = group = self._group_of(item)
+                wire = {**item, "campaign_id": campaign_id, "mailinglist_id": mailinglist_id}
+                return wire, group, self.base_size
+            campaign_id, mailinglist_id = self.group
+            wire = {**item, "campaign_id": campaign_id, "mailinglist_id": mailinglist_id}
+            return wire, self.group, self.base_size
         return self._prepare_other(item)
 
     def _group_of(self, item: Mapping[str, Any]) -> Group:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TextIO
+from typing import Literal, TextIO
 
 from .._client import MailkitClient
 from ..models import MassRecipient, MassResults, MessageRecipient, RecipientData
@@ -21,10 +21,13 @@ _MALFORMED = "not-an-address"
 
 
 async def _send_once(
-    emu: MailkitEmulator, transport: str, campaign_id: int, out: TextIO
+    emu: MailkitEmulator, transport: Literal["json", "xmlrpc"], campaign_id: int, out: TextIO
 ) -> tuple[MassResults, list[MessageRecipient]]:
     async with MailkitClient(
-        emu.client_id, emu.client_md5, transport=transport, base_url=emu.url  # type: ignore[arg-type]
+        emu.client_id,
+        emu.client_md5,
+        transport=transport,
+        base_url=emu.url,
     ) as client:
         created = await client.mailinglist.create(f"Demo list ({transport})", "mailkit_async demo")
         list_id = created.id_user_list
@@ -46,7 +49,8 @@ async def _send_once(
         print(
             f"[{transport:>6}] list #{list_id} ({len(lists)} lists in the account), campaign"
             f" {campaign.name!r}: {len(sent.recipients)} recipients taken, request"
-            f" #{sent.request_id}, results {results.status}, {len(report)} rows in the delivery report",
+            f" #{sent.request_id}, results {results.status},"
+            f" {len(report)} rows in the delivery report",
             file=out,
         )
         return results, report
@@ -59,7 +63,8 @@ async def run_demo(out: TextIO) -> int:
         emu.state.unsubscribe(_UNSUBSCRIBED)
         print(f"Mailkit emulator on {emu.url}; campaign #{campaign_id}", file=out)
         outcomes = {}
-        for transport in ("json", "xmlrpc"):
+        transports: tuple[Literal["json", "xmlrpc"], ...] = ("json", "xmlrpc")
+        for transport in transports:
             outcomes[transport] = await _send_once(emu, transport, campaign_id, out)
         results, report = outcomes["json"]
         print("\nPer-recipient outcome (JSON run):", file=out)
@@ -69,11 +74,16 @@ async def run_demo(out: TextIO) -> int:
             if email in rejected:
                 row = rejected[email]
                 reason = row.reason.name if row.reason else row.error_code
-                print(f"  {email:<30} rejected  code {row.error_code} ({reason}: {row.info})", file=out)
+                print(
+                    f"  {email:<30} rejected  code {row.error_code} ({reason}: {row.info})",
+                    file=out,
+                )
             elif email in delivered:
                 print(f"  {email:<30} {delivered[email].status}", file=out)
         same = _comparable(outcomes["json"]) == _comparable(outcomes["xmlrpc"])
-        print(f"\nJSON and XML-RPC gave the same typed results: {'yes' if same else 'NO'}", file=out)
+        print(
+            f"\nJSON and XML-RPC gave the same typed results: {'yes' if same else 'NO'}", file=out
+        )
         return 0 if same else 1
 
 

@@ -143,10 +143,12 @@ def structure(
             errors = cattrs.transform_error(exc, path="$")
         else:
             errors = [f"{exc} @ $"]
-        summary = "; ".join(errors[:5]) + (" …" if len(errors) > 5 else "")
-        raise ResponseValidationError(
-            f"the answer does not fit {getattr(cls, '__name__', cls)}: {summary}",
-            function=function,
-            errors=errors,
-            idempotent=idempotent,
-        ) from None
+    # Raised outside the except block: the cattrs exception (which quotes answer values)
+    # must not ride along as __context__.
+    summary = "; ".join(errors[:5]) + (" …" if len(errors) > 5 else "")
+    raise ResponseValidationError(
+        f"the answer does not fit {getattr(cls, '__name__', cls)}: {summary}",
+        function=function,
+        errors=errors,
+        idempotent=idempotent,
+    )

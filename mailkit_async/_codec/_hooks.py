@@ -28,6 +28,8 @@ __all__ = [
 _TRUE: Final = frozenset({"TRUE", "1", "Y", "YES"})
 _FALSE: Final = frozenset({"FALSE", "0", "N", "NO"})
 _DATETIME_FORMATS: Final = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
+_EXACT_FLOAT_INT: Final = 2**53
+"""Beyond this a float has lost integer precision (orjson reads huge JSON ints as floats)."""
 NULL_DATES: Final = frozenset({"", "0000-00-00", "0000-00-00 00:00:00"})
 """Texts Mailkit uses for "no date"; an optional date field reads them as None."""
 
@@ -43,7 +45,7 @@ def structure_int(value: Any, _: Any = int) -> int:
         if text.lstrip("-").isdigit() and len(text) <= 20:
             return int(text)
         raise ValueError(f"not an integer: {value[:40]!r}")
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) <= _EXACT_FLOAT_INT:
         return int(value)
     raise TypeError(f"expected an integer, got {type(value).__name__}")
 

@@ -335,9 +335,12 @@ def _decode_double(element: _Element, depth: int) -> WireValue:
     text = (element.text or "").strip()
     if len(text) <= _MAX_DOUBLE_CHARS and "_" not in text:
         try:
-            return float(text)
+            number = float(text)
         except ValueError:
             pass
+        else:
+            if math.isfinite(number):  # NaN, inf and 1e999 are not XML-RPC doubles
+                return number
     raise _Malformed(f"<double> holds no valid number: {text[:30]!r}")
 
 
