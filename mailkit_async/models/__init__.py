@@ -12,7 +12,7 @@ from ._campaigns import (
     ScheduleList,
     TimeZone,
 )
-from ._common import Attachment, RecipientData
+from ._common import Attachment, ProfileFields, RecipientData
 from ._delivery import (
     MassErrorCode,
     MassRecipient,
@@ -45,7 +45,6 @@ from ._lists import (
     ListRecipient,
     MailingList,
     MailingListCreated,
-    ProfileFields,
     UnsubscribedRecipient,
 )
 from ._profile import SavedQuery, SenderAddress

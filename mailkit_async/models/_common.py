@@ -6,7 +6,7 @@ import base64
 
 import attrs
 
-__all__ = ["Attachment", "RecipientData", "b64", "wire"]
+__all__ = ["Attachment", "ProfileFields", "RecipientData", "b64", "wire"]
 
 
 def wire(name: str) -> dict[str, str]:
@@ -112,3 +112,68 @@ class RecipientData:
             if value is not None:
                 out[name] = b64(value) if encode else value
         return out
+
+
+@attrs.frozen(kw_only=True)
+class ProfileFields:
+    """A recipient's stored profile as Mailkit reports it: text fields, ``""`` when unset.
+
+    Custom fields arrive as ``CUSTOM_1`` .. ``CUSTOM_25`` (``custom`` gathers the ones
+    that are set). ``to_data()`` gives a ``RecipientData`` for editing the record.
+    """
+
+    vocative: str = ""
+    prefix: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    nick_name: str = ""
+    gender: str = ""
+    company: str = ""
+    reply_to: str = ""
+    phone: str = ""
+    mobile: str = ""
+    fax: str = ""
+    street: str = ""
+    city: str = ""
+    state: str = ""
+    country: str = ""
+    zip: str = ""
+    custom_1: str = ""
+    custom_2: str = ""
+    custom_3: str = ""
+    custom_4: str = ""
+    custom_5: str = ""
+    custom_6: str = ""
+    custom_7: str = ""
+    custom_8: str = ""
+    custom_9: str = ""
+    custom_10: str = ""
+    custom_11: str = ""
+    custom_12: str = ""
+    custom_13: str = ""
+    custom_14: str = ""
+    custom_15: str = ""
+    custom_16: str = ""
+    custom_17: str = ""
+    custom_18: str = ""
+    custom_19: str = ""
+    custom_20: str = ""
+    custom_21: str = ""
+    custom_22: str = ""
+    custom_23: str = ""
+    custom_24: str = ""
+    custom_25: str = ""
+
+    @property
+    def custom(self) -> dict[int, str]:
+        """The custom fields that hold a value, by number (1-25)."""
+        values = ((n, getattr(self, f"custom_{n}")) for n in range(1, 26))
+        return {n: v for n, v in values if v}
+
+    def to_data(self) -> RecipientData:
+        """The set fields as ``RecipientData`` (for ``edituser`` or ``adduser``)."""
+        names = [f.name for f in attrs.fields(RecipientData) if f.name not in ("custom", "status")]
+        values = {n: getattr(self, n) or None for n in names}
+        custom: dict[int | str, str] = {}
+        custom.update(self.custom.items())
+        return RecipientData(**values, custom=custom)

@@ -6,8 +6,7 @@ from datetime import date, datetime
 
 import attrs
 
-from ._common import wire
-from ._lists import ProfileFields
+from ._common import ProfileFields, wire
 
 __all__ = [
     "EmailMoved",

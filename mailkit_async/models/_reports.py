@@ -14,7 +14,7 @@ from typing import TypeAlias
 
 import attrs
 
-from ._common import wire
+from ._common import ProfileFields, wire
 
 __all__ = [
     "CampaignOverview",
@@ -244,12 +244,12 @@ class MessageBounce:
 
 
 @attrs.frozen
-class RawMessage:
+class RawMessage(ProfileFields):
     """One sent message in the raw export (``mailkit.report.raw.messages``).
 
     Keys arrive in lower/mixed case and every JSON value is text (``""`` when empty).
-    The page's example stops after ``custom_4``; the fields after ``custom_25`` come
-    from public client code and may be absent.
+    The page's example stops after ``custom_4``; the profile fields and the ``s_*``
+    access fields come from public client code and may be absent.
     """
 
     id_send_message: int
@@ -268,48 +268,7 @@ class RawMessage:
     message_status: str = ""
     tld: str = ""
     domain: str = ""
-    custom_1: str = ""
-    custom_2: str = ""
-    custom_3: str = ""
-    custom_4: str = ""
-    custom_5: str = ""
-    custom_6: str = ""
-    custom_7: str = ""
-    custom_8: str = ""
-    custom_9: str = ""
-    custom_10: str = ""
-    custom_11: str = ""
-    custom_12: str = ""
-    custom_13: str = ""
-    custom_14: str = ""
-    custom_15: str = ""
-    custom_16: str = ""
-    custom_17: str = ""
-    custom_18: str = ""
-    custom_19: str = ""
-    custom_20: str = ""
-    custom_21: str = ""
-    custom_22: str = ""
-    custom_23: str = ""
-    custom_24: str = ""
-    custom_25: str = ""
-    prefix: str = ""
-    vocative: str = ""
-    first_name: str = ""
-    last_name: str = ""
     full_name: str = ""
-    nick_name: str = ""
-    gender: str = ""
-    reply_to: str = ""
-    company: str = ""
-    street: str = ""
-    city: str = ""
-    state: str = ""
-    country: str = ""
-    zip: str = ""
-    phone: str = ""
-    mobile: str = ""
-    fax: str = ""
     s_continent: str = ""
     s_country: str = ""
     s_region: str = ""
