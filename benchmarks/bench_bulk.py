@@ -100,15 +100,18 @@ async def run_engine(
     """Send ``count`` recipients with the engine: (cpu seconds, wall seconds, accepted)."""
     gc.collect()
     cpu, wall = time.process_time(), time.perf_counter()
-    async with MailkitClient(CLIENT_ID, MD5, transport=transport, base_url=emu.url) as client:  # type: ignore[arg-type]
-        async with client.bulk(
+    client = MailkitClient(CLIENT_ID, MD5, transport=transport, base_url=emu.url)  # type: ignore[arg-type]
+    async with (
+        client,
+        client.bulk(
             emu.campaign,
             emu.list,
             max_batch_recipients=BATCH,
             max_in_flight=IN_FLIGHT,
             keep_outcomes=keep_outcomes,
-        ) as sender:
-            await sender.send_all(recipients(count))
+        ) as sender,
+    ):
+        await sender.send_all(recipients(count))
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     report = sender.report
     assert report.accepted == count, report

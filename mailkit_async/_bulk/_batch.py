@@ -8,6 +8,7 @@ record back.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from operator import itemgetter
 from typing import Any
 
 import attrs
@@ -20,10 +21,16 @@ from ._state import BatchRecord, BatchStatus
 
 __all__ = ["BatchResult", "BatchSpec"]
 
+_send_to = itemgetter("send_to")
+
 
 @attrs.frozen(eq=True, hash=False)
 class BatchSpec:
     """Exactly one ``sendmail_mass`` call, as serialisable data.
+
+    Hand it to ``send_batch`` once: the call is made at most once and must not be
+    re-run after it may have reached Mailkit (a job queue should not retry it blindly;
+    a ``BatchResult`` with status ``unknown`` is the answer to reconcile).
 
     Attributes:
         batch_id: An ID unique within the job (it names the batch in reports).
@@ -72,7 +79,7 @@ class BatchSpec:
     @property
     def addresses(self) -> list[str]:
         """The recipients' addresses, in call order."""
-        return [r["send_to"] for r in self.recipients]
+        return list(map(_send_to, self.recipients))
 
     def params(self) -> dict[str, Any]:
         """The documented parameters of the call (``recipients`` and ``options``)."""
@@ -119,7 +126,7 @@ class BatchSpec:
 
 @attrs.frozen
 class BatchResult:
-    """What one ``send_batch`` call learned.
+    """What one ``send_batch`` call learned (the call was made at most once).
 
     Attributes:
         record: The batch's record for the job state (status, request_id, notes).

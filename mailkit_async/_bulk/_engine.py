@@ -42,7 +42,9 @@ __all__ = ["BulkSender", "make_sender", "settle_job"]
 logger = logging.getLogger("mailkit_async.bulk")
 
 Recipient = MassRecipient | Mapping[str, Any]
+_item_of = itemgetter(0)
 _owner_of = itemgetter(1)
+_send_to = itemgetter("send_to")
 _CHUNK = 128  # recipients prepared together from a (synchronous) iterable
 
 
@@ -132,6 +134,7 @@ class BulkSender:
         self._built = 0
         self._sent = 0
         self._polls = 0
+        self._settled = 0
         self._closing = False
         self._shutdown: asyncio.Task[None] | None = None
 
@@ -178,7 +181,7 @@ class BulkSender:
             accepted=accepted,
             rejected=rejected,
             unknown=unknown,
-            batches_settled=sum(1 for r in self._state.batches if r.settled),
+            batches_settled=self._settled,
             polls=self._polls,
             closed=self._closing,
         )
@@ -215,13 +218,17 @@ class BulkSender:
         """
         self._check_open()
         wire, group, size = self._preparer.prepare(recipient)
-        owner = Owner(asyncio.get_running_loop().create_future())
-        assert owner.future is not None
+        future: asyncio.Future[RecipientOutcome] = asyncio.get_running_loop().create_future()
+        owner = Owner(future)
         limiter = self._limiter
-        if not limiter.offer(group, wire, size, owner):
-            await limiter.put(group, wire, size, owner)
         try:
-            outcome: RecipientOutcome = await owner.future
+            if not limiter.offer(group, wire, size, owner):
+                await limiter.put(group, wire, size, owner)
+        except BaseException:
+            future.cancel()  # never queued: nothing to account for
+            raise
+        try:
+            outcome = await future
         except asyncio.CancelledError:
             self._withdraw(owner, "not sent: its submitter was cancelled while it was queued")
             raise
@@ -252,7 +259,16 @@ class BulkSender:
             else:
                 source = iter(recipients)
                 while chunk := list(itertools.islice(source, _CHUNK)):
-                    for group, entries in self._entries(chunk, owner).items():
+                    try:
+                        by_group = self._preparer.prepare_chunk(chunk, owner)
+                    except ConfigurationError:
+                        # Queue the chunk's good recipients before the bad one, so that
+                        # they are accounted for exactly as on the one-by-one path.
+                        for item in chunk:
+                            wire, group, size = self._preparer.prepare(item)
+                            await limiter.put(group, wire, size, owner)
+                        raise
+                    for group, entries in by_group.items():
                         await limiter.put_many(group, entries, owner)
             limiter.flush()  # nothing more is coming from this call: no need to linger
             await owner.wait()
@@ -263,18 +279,6 @@ class BulkSender:
             raise
         return self._report
 
-    def _entries(self, chunk: list[Any], owner: Owner) -> dict[Group, list[Entry[dict[str, Any]]]]:
-        """Prepare a chunk of recipients, as queue entries by group."""
-        prepare = self._preparer.prepare
-        by_group: dict[Group, list[Entry[dict[str, Any]]]] = {}
-        for item in chunk:
-            wire, group, size = prepare(item)
-            entries = by_group.get(group)
-            if entries is None:
-                entries = by_group[group] = []
-            entries.append((wire, owner, size))
-        return by_group
-
     # -- running batches ---------------------------------------------------------
 
     def _next_batch_id(self) -> str:
@@ -282,12 +286,12 @@ class BulkSender:
 
     def _plan(self, group: Group, entries: list[Entry[dict[str, Any]]]) -> list[_Job]:
         campaign_id, mailinglist_id = group
-        wires = [entry[0] for entry in entries]
-        duplicates = split_duplicates([wire["send_to"] for wire in wires])
+        wires = tuple(map(_item_of, entries))
+        duplicates = split_duplicates(list(map(_send_to, wires)))
         parts = [entries] if duplicates is None else [[entries[i] for i in p] for p in duplicates]
         jobs: list[_Job] = []
         for part in parts:
-            structs = tuple(wires) if part is entries else tuple(entry[0] for entry in part)
+            structs = wires if part is entries else tuple(map(_item_of, part))
             spec = BatchSpec(
                 self._next_batch_id(), campaign_id, mailinglist_id, structs, self._options.id_send
             )
@@ -378,6 +382,8 @@ class BulkSender:
             self._tally[position] += count
         if record.status != NOT_SENT:
             self._sent += 1
+        if record.settled:
+            self._settled += 1
         for owner, count in owners.items():
             owner.finish(count)
         if record.status != ANSWERED:
@@ -462,6 +468,7 @@ class BulkSender:
 
     def _after_round(self, round_: PollRound) -> None:
         self._polls += round_.polled
+        self._settled = sum(1 for record in self._state.batches if record.settled)
         counts = self._state.counts()
         self._tally = list(counts.values())
         self._publish()

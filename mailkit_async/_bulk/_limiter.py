@@ -180,13 +180,16 @@ class BatchLimiter(Generic[T]):
             raise ClientClosedError("the bulk sender is closed")
         if self._waiters and not jump:
             return start
-        end = min(len(entries), start + self.capacity - self.queued - self._reserved)
         position = start
-        while position < end:
+        while position < len(entries):
+            # Room is re-read each time: a cut may have started a batch and freed some.
+            room = self.capacity - self.queued - self._reserved
+            if room <= 0:
+                break
             buffer = self._buffers.get(group)
             if buffer is None:
                 buffer = self._new_buffer(group)
-            take = min(end - position, self.max_batch - len(buffer.entries))
+            take = min(len(entries) - position, room, self.max_batch - len(buffer.entries))
             chunk = entries[position : position + take]
             size = sum(map(_size_of, chunk))
             if buffer.size + size > self.max_batch_bytes:
@@ -206,10 +209,13 @@ class BatchLimiter(Generic[T]):
         """Queue every entry (all of ``owner``) in order, waiting for room as needed."""
         position = self.offer_many(group, entries, owner)
         while position < len(entries):
-            # A full queue should not wait for linger timers: send what is there.
+            # A full queue should not wait for linger timers: send what is there, which
+            # may itself make room.
             self.flush()
-            await self._wait_for_room()
-            position = self.offer_many(group, entries, owner, position, jump=True)
+            position = self.offer_many(group, entries, owner, position)
+            if position < len(entries):
+                await self._wait_for_room()
+                position = self.offer_many(group, entries, owner, position, jump=True)
 
     async def _wait_for_room(self) -> None:
         """Wait in line until room is made for this producer (it then holds a reservation)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any, Final
 
 from .._types import WireValue
@@ -24,6 +25,7 @@ __all__ = ["apply_results", "record_from_answer", "results_digest", "split_dupli
 logger = logging.getLogger("mailkit_async.bulk")
 
 NOT_LISTED: Final = "not in the list of Mailkit's answer"
+_send_to = itemgetter("send_to")
 
 
 def _keys(addresses: Sequence[str]) -> list[str]:
@@ -37,9 +39,9 @@ def split_duplicates(addresses: Sequence[str]) -> list[list[int]] | None:
     an address goes to part n, keeping the submission order inside each part; each
     part becomes its own call, so every recipient still gets its own outcome.
     """
-    keys = _keys(addresses)
-    if len(set(keys)) == len(keys):
+    if len(set(map(str.lower, map(str.strip, addresses)))) == len(addresses):
         return None
+    keys = _keys(addresses)
     parts: list[list[int]] = []
     seen: dict[str, int] = {}
     for index, key in enumerate(keys):
@@ -76,7 +78,7 @@ def record_from_answer(spec: BatchSpec, value: WireValue, sent_at: float) -> Bat
     it as failed). An answer without a ``list`` leaves every recipient ``UNKNOWN``, and
     one whose ``data`` is neither empty nor ``OK`` does too, since neither is documented.
     """
-    addresses = [r["send_to"] for r in spec.recipients]
+    addresses = list(map(_send_to, spec.recipients))
     record = BatchRecord(
         spec.batch_id,
         spec.campaign_id,

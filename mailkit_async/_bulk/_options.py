@@ -22,14 +22,15 @@ class SettlePolicy:
     """When the results of a sent batch count as final ("settled").
 
     ``mailkit.sendmail_mass.results`` answers ``OK`` while Mailkit is still processing,
-    so ``OK`` alone never settles a batch. A batch settles when its first poll is at
-    least ``first_delay`` after the send, the last ``stable_polls`` answers were
-    identical, and they span at least ``stable_window`` seconds; or, whatever the
-    answers, once ``deadline`` seconds have passed since the send (the last answer then
-    stands). Between polls the pause starts at ``interval`` and grows by
-    ``multiplier`` up to ``max_interval``, with +/- ``jitter`` (a fraction) of random
-    spread, and never runs past the deadline. Times are wall-clock seconds, so a
-    saved job state can be resumed by another process.
+    so ``OK`` alone never settles a batch. Polling only reads: settling never sends
+    anything again, so the at-most-once promise of the send holds. A batch settles
+    when its first poll is at least ``first_delay`` after the send, the last
+    ``stable_polls`` answers were identical, and they span at least ``stable_window``
+    seconds; or, whatever the answers, once ``deadline`` seconds have passed since the
+    send (the last answer then stands). Between polls the pause starts at ``interval``
+    and grows by ``multiplier`` up to ``max_interval``, with +/- ``jitter`` (a fraction)
+    of random spread, and never runs past the deadline. Times are wall-clock seconds,
+    so a saved job state can be resumed by another process.
 
     Attributes:
         first_delay: Seconds after the send before the first poll (Mailkit advises at

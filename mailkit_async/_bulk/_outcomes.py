@@ -44,6 +44,10 @@ class Outcome(enum.Enum):
 class RecipientOutcome:
     """One recipient's outcome in a bulk job (a view; the job state holds the facts).
 
+    The recipient was sent at most once: ``UNKNOWN`` means its one call may have
+    reached Mailkit, so reconcile before sending it again; ``sent=False`` means it never
+    left and may be sent again safely.
+
     Attributes:
         send_to: The address as it was submitted.
         state: ``ACCEPTED``, ``REJECTED`` or ``UNKNOWN``.

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from .._exceptions import MailkitError
+from .._exceptions import ClientClosedError, MailkitError
 from ..models import MassResults
 from ._matching import apply_results, results_digest
 from ._options import SettlePolicy
@@ -32,7 +32,7 @@ _MAX_GROWTH_STEPS = 64
 
 @attrs.frozen
 class PollRound:
-    """What one ``poll_once`` did.
+    """What one ``poll_once`` did (polling only reads: nothing is sent again).
 
     Attributes:
         polled: Results calls made.
@@ -132,9 +132,12 @@ async def poll_once(
     Batches without a results handle (refused, unknown, not sent, or answered without
     a ``request_id``) are settled as they are. A failed results call (after the
     client's own retries) is recorded in the batch's ``last_error`` and tried again at
-    the next due time. ``OK`` answers count toward stability like any other, so an
-    ``OK`` while Mailkit is still processing does not settle a batch on its own.
+    the next due time; a closed client raises ``ClientClosedError``. ``OK`` answers
+    count toward stability like any other, so an ``OK`` while Mailkit is still
+    processing does not settle a batch on its own.
     """
+    if client.closed:
+        raise ClientClosedError("the client is closed", function="mailkit.sendmail_mass.results")
     policy = policy or SettlePolicy()
     outcome = {"polled": 0, "changed": 0, "settled": 0, "errors": 0}
     now = clock()

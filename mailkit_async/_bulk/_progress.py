@@ -17,6 +17,9 @@ logger = logging.getLogger("mailkit_async.bulk")
 class BulkProgress:
     """A snapshot of one bulk job, for progress bars and metrics.
 
+    ``batches_sent`` counts calls, each made at most once (never retried after it may
+    have reached Mailkit), so it never exceeds ``batches_built``.
+
     Counts are cumulative since the job started. ``accepted + rejected + unknown`` are
     the recipients with an outcome; ``queued`` and ``in_flight_recipients`` those still
     on their way. After settling, accepted recipients Mailkit reported as failed move
@@ -102,13 +105,11 @@ class ProgressHub:
         self._subscribers.append(subscriber)
         try:
             yield first
-            while True:
+            while not subscriber.ended or subscriber.ready.is_set():
                 await subscriber.ready.wait()
                 subscriber.ready.clear()
                 latest, subscriber.latest = subscriber.latest, None
                 if latest is not None:
                     yield latest
-                if subscriber.ended:
-                    return
         finally:
             self._subscribers.remove(subscriber)

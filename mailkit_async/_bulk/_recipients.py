@@ -14,6 +14,7 @@ import orjson
 
 from .._exceptions import ConfigurationError
 from ..models import MassRecipient
+from ._limiter import Owner
 
 __all__ = ["RecipientPreparer", "as_id"]
 
@@ -30,6 +31,9 @@ _PLAIN_KEYS: Final = frozenset(
         "mailinglist_id",
     }
 )
+
+# The same, for a recipient of the job's default campaign and list.
+_DEFAULT_GROUP_KEYS: Final = _PLAIN_KEYS - {"campaign_id", "mailinglist_id"}
 
 Group = tuple[int, int]
 """(campaign_id, mailinglist_id): one ``sendmail_mass`` call carries one of each."""
@@ -75,7 +79,7 @@ class RecipientPreparer:
         Raises ``ConfigurationError`` for something that is not a recipient (unknown
         keys, ``send_to`` not text, ``create_email`` not a bool, bad IDs).
         """
-        if type(item) is dict and item.keys() <= _PLAIN_KEYS:
+        if type(item) is dict and _PLAIN_KEYS.issuperset(item):
             if type(item.get("send_to")) is not str:
                 raise _bad(item, "send_to must be the address as text")
             flag = item.get("create_email")
@@ -91,6 +95,36 @@ class RecipientPreparer:
             wire = {**item, "campaign_id": campaign_id, "mailinglist_id": mailinglist_id}
             return wire, self.group, self.base_size
         return self._prepare_other(item)
+
+    def prepare_chunk(
+        self, chunk: list[Any], owner: Owner
+    ) -> dict[Group, list[tuple[dict[str, Any], Owner, int]]]:
+        """Prepare many recipients at once, as queue entries by group.
+
+        The same checks as ``prepare``, with the common case (a plain dict for the
+        default campaign and list) handled inline.
+        """
+        campaign_id, mailinglist_id = default = self.group
+        size = self.base_size
+        plain = _DEFAULT_GROUP_KEYS
+        entries: list[tuple[dict[str, Any], Owner, int]] = []
+        by_group = {default: entries}
+        for item in chunk:
+            if (
+                type(item) is dict
+                and plain.issuperset(item)
+                and type(item.get("send_to")) is str
+                and type(item.get("create_email", False)) is bool
+                and None not in item.values()
+            ):
+                wire = {**item, "campaign_id": campaign_id, "mailinglist_id": mailinglist_id}
+                entries.append((wire, owner, size))
+                continue
+            wire, group, item_size = self.prepare(item)
+            by_group.setdefault(group, []).append((wire, owner, item_size))
+        if not entries:
+            del by_group[default]
+        return by_group
 
     def _group_of(self, item: Mapping[str, Any]) -> Group:
         campaign_id, mailinglist_id = self.group

@@ -50,6 +50,8 @@ STATE_FORMAT: Final = 1
 class RecipientNote:
     """A recipient of an answered batch that is not (or no longer) ``ACCEPTED``.
 
+    Part of the job state; like the rest of it, it is never sent again.
+
     Attributes:
         send_to: The address as submitted.
         state: ``REJECTED`` (from the results call) or ``UNKNOWN`` (not listed).
@@ -66,6 +68,8 @@ class RecipientNote:
 @attrs.define
 class BatchRecord:
     """One ``sendmail_mass`` call of a job: what was sent, what came back, what is settled.
+
+    The call was made at most once; settling only reads its results.
 
     Attributes:
         batch_id: The job-unique ID of the batch.

@@ -62,6 +62,13 @@ async def run_demo(out: TextIO) -> int:
         campaign_id = emu.state.add_campaign("Autumn newsletter", "Podzimní novinky")
         emu.state.unsubscribe(_UNSUBSCRIBED)
         print(f"Mailkit emulator on {emu.url}; campaign #{campaign_id}", file=out)
+        print(
+            f"Emulator client_id {emu.client_id}, client_md5"
+            " mailkit_async.testing.MailkitEmulator.DEFAULT_CLIENT_MD5. This one stops with"
+            " the demo; for one that stays up run `mailkit-async emulator --seed` and"
+            " export the MAILKIT_* variables it prints, then e.g. `mailkit-async ping`.",
+            file=out,
+        )
         outcomes = {}
         transports: tuple[Literal["json", "xmlrpc"], ...] = ("json", "xmlrpc")
         for transport in transports:
