@@ -316,6 +316,20 @@ def build_cases(sizes: list[int], results_size: int) -> list[dict[str, Any]]:
         cases.append(_case("JSON encode sendmail_mass", n, "json", "encode", ours_jenc, std_jenc))
 
     for n in sizes:
+        # sendmail_mass's answer: data, the list of the call's addresses, request_id
+        sent = {
+            "data": "OK",
+            "list": [r["send_to"] for r in make_recipients(n)],
+            "request_id": 123456,
+        }
+        cases += _decode_cases(
+            "sendmail_mass answer",
+            n,
+            sent,
+            mailkit_response_xml(sent),
+            json.dumps({**sent, "error_status": 0}).encode(),
+        )
+    for n in sizes:
         rows = make_report_rows(n)
         xml_body = mailkit_response_xml(rows)
         json_body = json.dumps(rows).encode()

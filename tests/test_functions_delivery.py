@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import xmlrpc.client
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
@@ -15,7 +15,6 @@ import pytest
 from mailkit_async import (
     APIError,
     ConfigurationError,
-    Credentials,
     HTTPStatusError,
     InvalidParametersError,
     JsonWire,
@@ -23,11 +22,9 @@ from mailkit_async import (
     NotFoundError,
     OutcomeUnknownError,
     RetryPolicy,
-    Timeout,
     WireFormat,
     XmlRpcWire,
 )
-from mailkit_async._answers import check_answer
 from mailkit_async._catalog import spec_for
 from mailkit_async.models import (
     AddUserStatus,
@@ -38,6 +35,7 @@ from mailkit_async.models import (
 )
 from mailkit_async.testing import EmulatorState, Fault, MailkitEmulator
 
+from ._support import CannedTransport, xml_response
 from .conftest import TRANSPORTS, make_client
 
 CLIENT_ID = 12345
@@ -49,45 +47,6 @@ FAST = RetryPolicy(initial_delay=0.0, max_delay=0.0)
 def b64(text: str | bytes) -> str:
     raw = text.encode() if isinstance(text, str) else text
     return base64.b64encode(raw).decode()
-
-
-class CannedTransport:
-    """Records each call's named parameters and answers with fixed bytes.
-
-    The bytes go through the real wire decoder and Mailkit's answer check, so a typed
-    method sees exactly what it would see from the network.
-    """
-
-    def __init__(self, wire: WireFormat, body: bytes = b"") -> None:
-        self.wire = wire
-        self.body = body
-        self.calls: list[tuple[str, dict[str, object]]] = []
-
-    @property
-    def name(self) -> str:
-        return self.wire.name
-
-    async def call(
-        self,
-        function: str,
-        params: Mapping[str, object],
-        *,
-        credentials: Credentials,
-        timeout: Timeout,
-    ) -> Any:
-        self.calls.append((function, dict(params)))
-        value = self.wire.decode_response(self.body, function=function)
-        return check_answer(function, spec_for(function), value)
-
-    async def aclose(self) -> None:
-        return None
-
-
-def xml_response(value: str) -> bytes:
-    return (
-        '<?xml version="1.0" encoding="utf-8"?><methodResponse><params><param>'
-        f"<value>{value}</value></param></params></methodResponse>"
-    ).encode()
 
 
 def encoded(function: str, params: dict[str, object]) -> tuple[dict[str, Any], tuple[Any, ...]]:

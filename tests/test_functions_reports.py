@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import xmlrpc.client
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import date, datetime
 from typing import Any
@@ -14,18 +14,15 @@ import pytest
 from mailkit_async import (
     APIError,
     ConfigurationError,
-    Credentials,
     Documentation,
     InvalidParametersError,
     JsonWire,
     MailkitClient,
     NotFoundError,
     RetryPolicy,
-    Timeout,
     WireFormat,
     XmlRpcWire,
 )
-from mailkit_async._answers import check_answer
 from mailkit_async._catalog import FUNCTIONS, spec_for
 from mailkit_async._resources._pages import follow_cursor
 from mailkit_async.models import (
@@ -44,6 +41,7 @@ from mailkit_async.models import (
 )
 from mailkit_async.testing import EmulatorState, Fault, MailkitEmulator
 
+from ._support import CannedTransport, xml_response
 from .conftest import TRANSPORTS, make_client
 
 CLIENT_ID = 12345
@@ -52,45 +50,6 @@ FIXED = datetime(2024, 3, 1, 10, 30, 0)
 FAST = RetryPolicy(initial_delay=0.0, max_delay=0.0)
 
 Call = Callable[[MailkitClient], Awaitable[Any]]
-
-
-class CannedTransport:
-    """Records each call's named parameters and answers with fixed bytes.
-
-    The bytes go through the real wire decoder and Mailkit's answer check, so a typed
-    method sees exactly what it would see from the network.
-    """
-
-    def __init__(self, wire: WireFormat, body: bytes = b"[]") -> None:
-        self.wire = wire
-        self.body = body
-        self.calls: list[tuple[str, dict[str, object]]] = []
-
-    @property
-    def name(self) -> str:
-        return self.wire.name
-
-    async def call(
-        self,
-        function: str,
-        params: Mapping[str, object],
-        *,
-        credentials: Credentials,
-        timeout: Timeout,
-    ) -> Any:
-        self.calls.append((function, dict(params)))
-        value = self.wire.decode_response(self.body, function=function)
-        return check_answer(function, spec_for(function), value)
-
-    async def aclose(self) -> None:
-        return None
-
-
-def xml_response(value: str) -> bytes:
-    return (
-        '<?xml version="1.0" encoding="utf-8"?><methodResponse><params><param>'
-        f"<value>{value}</value></param></params></methodResponse>"
-    ).encode()
 
 
 def x_struct(**members: str) -> str:
@@ -121,7 +80,7 @@ async def answered(wire: WireFormat, body: bytes, call: Call, *, strict: bool = 
 
 async def captured(call: Call) -> tuple[str, dict[str, object]]:
     """The (function, params) a typed method hands to the transport."""
-    transport = CannedTransport(JsonWire())
+    transport = CannedTransport(JsonWire(), b"[]")
     async with MailkitClient(CLIENT_ID, MD5, transport=transport) as client:
         await call(client)
     assert len(transport.calls) == 1
@@ -1103,7 +1062,9 @@ async def test_iterators_fetch_lazily_one_page_at_a_time(transport: str) -> None
 
 
 async def test_page_size_must_allow_progress() -> None:
-    async with MailkitClient(CLIENT_ID, MD5, transport=CannedTransport(JsonWire())) as client:
+    async with MailkitClient(
+        CLIENT_ID, MD5, transport=CannedTransport(JsonWire(), b"[]")
+    ) as client:
         for size in (1, 0, 25001):
             with pytest.raises(ConfigurationError, match="page_size"):
                 client.report.iter_raw_messages(page_size=size)
