@@ -9,11 +9,12 @@ import logging
 import os
 import ssl
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Literal, Self
 
 import aiohttp
+import attrs
 import cattrs
 from yarl import URL
 
@@ -42,7 +43,7 @@ from ._resources._filemanager import FileManagerResource
 from ._resources._lists import MailingListResource
 from ._resources._profile import ProfileResource
 from ._resources._reports import ReportResource
-from ._retry import RetryBudget, retry_call
+from ._retry import AttemptObserver, RetryBudget, retry_call
 from ._secret import Secret
 from ._transport import Credentials, RpcTransport, Transport
 from ._types import WireValue
@@ -277,31 +278,133 @@ class MailkitClient(DeliveryMethods):
         chosen wire format. Mailkit's error answers raise ``APIError`` subclasses;
         failed attempts are retried according to the function's safety.
         """
+        return await self._call(function, params or {}, timeout=timeout, retry=retry)
+
+    async def _call(
+        self,
+        function: str,
+        params: Mapping[str, Any],
+        *,
+        timeout: Timeout | None = None,
+        retry: RetryPolicy | None = None,
+        at_most_once: bool = False,
+        on_attempt: AttemptObserver | None = None,
+    ) -> WireValue:
+        """``call()``, with the options of ``_call_encoded`` for the bulk engine."""
         if self.closed:
             raise ClientClosedError("the client is closed", function=function)
-        spec = spec_for(function)
-        idempotent = bool(spec and spec.idempotent)
-        limits = timeout or self._timeout
-        policy = retry or self._retry
-        arguments = dict(params or {})
+        try:
+            body = self._encode(function, params)
+        except MailkitError as error:
+            self._observer(function).finish("error", error)  # no attempt was made
+            raise
+        if body is not None:
+            return await self._call_encoded(
+                function,
+                body,
+                timeout=timeout,
+                retry=retry,
+                at_most_once=at_most_once,
+                on_attempt=on_attempt,
+            )
         transport = self._transport
-        observer = CallObserver(
+        arguments = dict(params)
+        credentials = self._credentials
+
+        def send(limits: Timeout) -> Awaitable[WireValue]:
+            return transport.call(function, arguments, credentials=credentials, timeout=limits)
+
+        return await self._attempts(
+            function, send, timeout, retry, at_most_once=at_most_once, on_attempt=on_attempt
+        )
+
+    def _encode(self, function: str, params: Mapping[str, Any]) -> bytes | None:
+        """The request body of one call on the client's wire; None for a custom transport.
+
+        Raises ``ConfigurationError`` (scrubbed of the API secret) for a value the wire
+        cannot carry or a body above ``max_request_bytes``. Reports nothing, so the bulk
+        engine can try sizes with it.
+        """
+        transport = self._transport
+        if not isinstance(transport, RpcTransport):
+            return None
+        try:
+            return transport.encode(function, params, credentials=self._credentials)
+        except MailkitError as error:
+            spec = spec_for(function)
+            _annotate(error, function, bool(spec and spec.idempotent))
+            self._redactor.scrub(error)
+            raise
+
+    async def _call_encoded(
+        self,
+        function: str,
+        body: bytes,
+        *,
+        timeout: Timeout | None = None,
+        retry: RetryPolicy | None = None,
+        at_most_once: bool = False,
+        on_attempt: AttemptObserver | None = None,
+    ) -> WireValue:
+        """Make one call whose request ``body`` is already encoded (see ``_encode``).
+
+        The path every call takes: attempts retried by the function's safety and the
+        policy, one DEBUG line and one ``on_attempt`` hook event per attempt, one
+        ``on_call`` event, errors annotated and scrubbed of the API secret.
+        ``at_most_once`` forbids any retry after an attempt that may have reached
+        Mailkit, whatever ``retry_unsafe`` says; ``on_attempt`` is told about every
+        attempt too (number, error or None, pause before the next or None).
+        """
+        if self.closed:
+            raise ClientClosedError("the client is closed", function=function)
+        transport = self._transport
+        if not isinstance(transport, RpcTransport):
+            raise ConfigurationError(
+                "an encoded request needs the client's own JSON or XML-RPC transport",
+                function=function,
+            )
+
+        def send(limits: Timeout) -> Awaitable[WireValue]:
+            return transport.send(function, body, timeout=limits)
+
+        return await self._attempts(
+            function, send, timeout, retry, at_most_once=at_most_once, on_attempt=on_attempt
+        )
+
+    def _observer(self, function: str) -> CallObserver:
+        """A fresh log-and-hooks observer for one call of ``function``."""
+        return CallObserver(
             function,
-            transport.name,
+            self._transport.name,
             hooks=self._hooks,
             redactor=self._redactor,
             debug_bodies=self._debug_bodies,
         )
 
+    async def _attempts(
+        self,
+        function: str,
+        send: Callable[[Timeout], Awaitable[WireValue]],
+        timeout: Timeout | None,
+        retry: RetryPolicy | None,
+        *,
+        at_most_once: bool,
+        on_attempt: AttemptObserver | None,
+    ) -> WireValue:
+        """Run ``send(per-attempt limits)`` with retries, logging, hooks and redaction."""
+        spec = spec_for(function)
+        idempotent = bool(spec and spec.idempotent) and not at_most_once
+        limits = timeout or self._timeout
+        policy = retry or self._retry
+        if at_most_once and policy.retry_unsafe:
+            policy = attrs.evolve(policy, retry_unsafe=False)
+        observer = self._observer(function)
+        report = observer.attempt_done if on_attempt is None else _both(observer, on_attempt)
+
         async def attempt(time_left: float) -> WireValue:
             with probing(observer.start_attempt()):
                 try:
-                    return await transport.call(
-                        function,
-                        arguments,
-                        credentials=self._credentials,
-                        timeout=limits.for_attempt(time_left),
-                    )
+                    return await send(limits.for_attempt(time_left))
                 except MailkitError as error:
                     _annotate(error, function, idempotent)
                     self._redactor.scrub(error)
@@ -314,7 +417,7 @@ class MailkitClient(DeliveryMethods):
                 policy=policy,
                 deadline=time.monotonic() + limits.deadline,
                 budget=self._budget,
-                on_attempt=observer.attempt_done,
+                on_attempt=report,
             )
         except MailkitError as error:
             _annotate(error, function, idempotent)
@@ -387,6 +490,16 @@ class MailkitClient(DeliveryMethods):
         Only reads: nothing in ``state`` is sent again. See ``SettlePolicy``.
         """
         return await settle_job(self, state, policy=policy)
+
+
+def _both(observer: CallObserver, also: AttemptObserver) -> AttemptObserver:
+    """Tell the call's observer, then ``also``, about each attempt."""
+
+    def report(number: int, error: MailkitError | None, pause: float | None) -> None:
+        observer.attempt_done(number, error, pause)
+        also(number, error, pause)
+
+    return report
 
 
 def _annotate(error: MailkitError, function: str, idempotent: bool) -> None:

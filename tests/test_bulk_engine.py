@@ -17,6 +17,7 @@ from mailkit_async import (
     ClientClosedError,
     ConfigurationError,
     Credentials,
+    EncodeError,
     JsonWire,
     MailkitClient,
     Outcome,
@@ -162,6 +163,47 @@ async def test_batches_are_split_by_encoded_size(emu: MailkitEmulator) -> None:
     assert len(sizes) > 3
     assert max(sizes) <= limit
     assert Counter(sent(emu)) == Counter(r["send_to"] for r in rows)
+
+
+async def test_a_recipient_the_wire_cannot_carry_is_isolated_and_others_keep_theirs(
+    emu: MailkitEmulator, transport: str
+) -> None:
+    """fit_batch splits the batch; every submitter still gets its own recipient's outcome."""
+    campaign, mailing_list = seed(emu)
+    bad = {"send_to": "bad@example.com", "customs": {"tags": {"a", "b"}}}  # a set: no wire
+    rows = [*people(4, "all")[:3], bad, *people(6, "all")[3:]]
+    singles: list[asyncio.Task[Any]] = []
+    async with (
+        connect(emu, transport) as client,
+        client.bulk(campaign, mailing_list, linger=0.5, max_batch_recipients=50) as sender,
+    ):
+
+        async def stream() -> AsyncIterator[dict[str, Any]]:
+            for position, row in enumerate(rows):
+                if position == 5:  # one-at-a-time callers join the same batch here
+                    singles.extend(
+                        asyncio.create_task(sender.send(one)) for one in people(3, "one")
+                    )
+                    await asyncio.sleep(0)
+                yield row
+
+        await sender.send_all(stream())
+        outcomes = await asyncio.gather(*singles)
+    (call,) = [c for c in emu.calls(SEND) if "one0@example.com" in str(c.params)]
+    assert [r["send_to"] for r in call.params["recipients"]][:3] == [  # type: ignore[index]
+        f"one{i}@example.com" for i in range(3)
+    ]  # they went in a part of their own batch, after the bad one was split off
+    assert [o.send_to for o in outcomes] == [f"one{i}@example.com" for i in range(3)]
+    assert {o.state for o in outcomes} == {Outcome.ACCEPTED}
+    by_address = {o.send_to: o for o in sender.report.outcomes}
+    assert by_address["bad@example.com"].state is Outcome.REJECTED
+    assert by_address["bad@example.com"].sent is False
+    assert by_address["bad@example.com"].info.startswith("not sent:")
+    assert isinstance(by_address["bad@example.com"].error, EncodeError)
+    assert sender.report.accepted == 9
+    assert Counter(sent(emu)) == Counter(
+        r["send_to"] for r in rows + people(3, "one") if r is not bad
+    )
 
 
 async def test_at_most_k_calls_in_flight(emu: MailkitEmulator, transport: str) -> None:

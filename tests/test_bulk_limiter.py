@@ -1,10 +1,12 @@
 """The coalescing limiter's accounting (scenario 24): a Hypothesis state machine plus unit tests.
 
-The machine submits, cancels, flushes, and lets batches succeed, fail or time out, with a
-bounded queue and at most K batches running. After every step the limiter's counters
-must match what the harness observed (what entered the queue, what started, what was
-withdrawn), no batch runs beyond K, nothing starts twice, and at the end everything is
-zero, every future is resolved and no task is left.
+The machine submits single items (as ``send()`` does) and runs of items with one owner
+(as ``send_all()`` does), cancels, flushes, and lets batches succeed, fail or time out,
+with a bounded queue, a byte cap and at most K batches running. After every step the
+limiter's counters must match what the harness observed (what entered the queue, what
+started, what was withdrawn), no batch runs beyond K or over the caps, nothing starts
+twice, a run's items start in order, and at the end everything is zero, every owner is
+settled and no task is left.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from mailkit_async import ClientClosedError
-from mailkit_async._bulk._limiter import BatchLimiter, Entry, Owner
+from mailkit_async._bulk._limiter import BatchLimiter, Owner, Run, run_items
 
 K = 3
 CAPACITY = 6
 MAX_BATCH = 3
+MAX_BYTES = 5
 TICKS = 25
 
 
@@ -36,13 +39,19 @@ class LimiterMachine(RuleBasedStateMachine):
             self._lost,
             max_in_flight=K,
             max_batch=MAX_BATCH,
-            max_batch_bytes=1_000_000,
+            max_batch_bytes=MAX_BYTES,
             capacity=CAPACITY,
             linger=3600.0,  # batches are cut by size, by flush() or by a full queue
         )
         self.next_id = 0
         self.submitters: dict[int, asyncio.Task[Any]] = {}
         self.owners: dict[int, Owner] = {}
+        self.sizes: dict[int, int] = {}
+        # Runs: their owner's task and items, and how many of them the harness settled.
+        self.run_tasks: dict[int, asyncio.Task[Any]] = {}
+        self.run_items: dict[int, list[int]] = {}
+        self.run_owners: dict[int, Owner] = {}
+        self.settled: dict[int, int] = {}
         self.entered: set[int] = set()
         self.withdrawn: set[int] = set()
         self.discarded: set[int] = set()
@@ -54,34 +63,66 @@ class LimiterMachine(RuleBasedStateMachine):
 
     # -- the harness's side of the limiter -------------------------------------------------
 
-    async def _run(self, group: Hashable, entries: list[Entry[int]]) -> None:
+    async def _run(self, group: Hashable, runs: list[Run[int]]) -> None:
         index = len(self.started)
-        self.started.append((group, [item for item, _, _ in entries]))
+        self.started.append((group, list(run_items(runs))))
         self.peak = max(self.peak, self.limiter.in_flight)
         gate: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self.gates[index] = gate
         try:
             verdict = await gate
         except asyncio.CancelledError:
-            self._resolve(entries, "cancelled")
+            self._resolve(runs, "cancelled")
             raise
         finally:
             self.finished.add(index)
         if verdict == "fail":
             raise RuntimeError("the batch failed")
-        self._resolve(entries, "accepted" if verdict == "ok" else "unknown")
+        self._resolve(runs, "accepted" if verdict == "ok" else "unknown")
 
-    def _lost(
-        self, group: Hashable, entries: list[Entry[int]], error: BaseException | None
-    ) -> None:
-        self._resolve(entries, "lost")
+    def _lost(self, group: Hashable, runs: list[Run[int]], error: BaseException | None) -> None:
+        self._resolve(runs, "lost")
 
-    @staticmethod
-    def _resolve(entries: list[Entry[int]], state: str) -> None:
-        for _, owner, _ in entries:
+    def _resolve(self, runs: list[Run[int]], state: str) -> None:
+        for items, owner, _ in runs:
             if owner.future is not None and not owner.future.done():
                 owner.future.set_result(state)
-            owner.finish()
+            self._settle(owner, len(items))
+
+    def _settle(self, owner: Owner, count: int) -> None:
+        """The harness gives ``count`` items of ``owner`` their outcome."""
+        self.settled[id(owner)] = self.settled.get(id(owner), 0) + count
+        owner.finish(count)
+
+    def _entered_of_runs(self) -> set[int]:
+        """Items of runs that entered the queue: the first (pending + settled) of each."""
+        entered: set[int] = set()
+        for key, owner in self.run_owners.items():
+            count = owner.pending + self.settled.get(id(owner), 0)
+            entered.update(self.run_items[key][:count])
+        return entered
+
+    def _blocked_runs(self) -> list[int]:
+        """Run submitters still waiting for room for some of their items."""
+        entered = self._entered_of_runs()
+        return [
+            key
+            for key, task in self.run_tasks.items()
+            if not task.done() and not set(self.run_items[key]) <= entered
+        ]
+
+    async def _submit_run(self, key: int, group: str, size: int) -> None:
+        owner = self.run_owners[key]
+        try:
+            await self.limiter.put_run(group, self.run_items[key], size, owner)
+            await owner.wait()
+        except BaseException:
+            # As BulkSender.send_all does: what is still queued is withdrawn.
+            for _, runs in self.limiter.withdraw(owner):
+                for items, run_owner, _ in runs:
+                    self.withdrawn.update(items)
+                    self._settle(run_owner, len(items))
+            raise
 
     async def _submit(self, item: int, group: str) -> str:
         owner = self.owners[item]
@@ -95,10 +136,10 @@ class LimiterMachine(RuleBasedStateMachine):
         try:
             return await owner.future
         except asyncio.CancelledError:
-            for _, entries in self.limiter.withdraw(owner):
-                for withdrawn, entry_owner, _ in entries:
-                    self.withdrawn.add(withdrawn)
-                    entry_owner.finish()
+            for _, runs in self.limiter.withdraw(owner):
+                for items, run_owner, _ in runs:
+                    self.withdrawn.update(items)
+                    self._settle(run_owner, len(items))
             raise
 
     def _tick(self, action: Any = None) -> None:
@@ -120,8 +161,28 @@ class LimiterMachine(RuleBasedStateMachine):
             item = self.next_id
             self.next_id += 1
             self.owners[item] = Owner(self.loop.create_future())
+            self.sizes[item] = 1
             self.submitters[item] = self.loop.create_task(self._submit(item, group))
         self._tick()
+
+    @rule(group=st.sampled_from(["a", "b"]), count=st.integers(1, 9), size=st.integers(1, 2))
+    def submit_a_run(self, group: str, count: int, size: int) -> None:
+        key = self.next_id
+        items = list(range(self.next_id, self.next_id + count))
+        self.next_id += count
+        for item in items:
+            self.sizes[item] = size
+        self.run_items[key] = items
+        self.run_owners[key] = Owner()
+        self.run_tasks[key] = self.loop.create_task(self._submit_run(key, group, size))
+        self._tick()
+
+    @rule(data=st.data())
+    def cancel_a_run(self, data: st.DataObject) -> None:
+        live = sorted(k for k, t in self.run_tasks.items() if not t.done())
+        if live:
+            self.run_tasks[data.draw(st.sampled_from(live))].cancel()
+            self._tick()
 
     @rule(data=st.data())
     def cancel_a_submitter(self, data: st.DataObject) -> None:
@@ -145,10 +206,10 @@ class LimiterMachine(RuleBasedStateMachine):
 
         def action() -> None:
             self.submitters[victim].cancel()
-            for _, entries in self.limiter.withdraw(self.owners[victim]):
-                for withdrawn, owner, _ in entries:
-                    self.withdrawn.add(withdrawn)
-                    owner.finish()
+            for _, runs in self.limiter.withdraw(self.owners[victim]):
+                for items, owner, _ in runs:
+                    self.withdrawn.update(items)
+                    self._settle(owner, len(items))
             self.submitters[blocked[0]].cancel()
 
         self._tick(action)
@@ -162,12 +223,12 @@ class LimiterMachine(RuleBasedStateMachine):
 
         def action() -> None:
             self.limiter.close()
-            for _, entries in self.limiter.discard():
-                for item, owner, _ in entries:
-                    self.discarded.add(item)
-                    assert owner.future is not None
-                    owner.future.set_result("discarded")
-                    owner.finish()
+            for _, runs in self.limiter.discard():
+                for items, owner, _ in runs:
+                    self.discarded.update(items)
+                    if owner.future is not None:
+                        owner.future.set_result("discarded")
+                    self._settle(owner, len(items))
 
         self._tick(action)
 
@@ -194,14 +255,20 @@ class LimiterMachine(RuleBasedStateMachine):
         limiter = self.limiter
         assert limiter.in_flight == len(running) <= K
         assert limiter.running_items == sum(len(self.started[i][1]) for i in running)
-        expected_queued = len(self.entered - set(started_items) - self.withdrawn - self.discarded)
+        entered = self.entered | self._entered_of_runs()
+        expected_queued = len(entered - set(started_items) - self.withdrawn - self.discarded)
         assert limiter.queued == expected_queued <= CAPACITY
         blocked = [i for i, t in self.submitters.items() if not t.done() and i not in self.entered]
-        assert limiter.waiting == len(blocked)
+        assert limiter.waiting == len(blocked) + len(self._blocked_runs())
         for group, items in self.started:
             assert 1 <= len(items) <= MAX_BATCH
+            assert len(items) == 1 or sum(self.sizes[i] for i in items) <= MAX_BYTES
             assert group in ("a", "b")
         assert self.peak <= K
+        for items in self.run_items.values():
+            members = set(items)
+            in_order = [i for _, batch in self.started for i in batch if i in members]
+            assert in_order == sorted(in_order), "a run's items started out of order"
 
     def teardown(self) -> None:
         try:
@@ -217,9 +284,12 @@ class LimiterMachine(RuleBasedStateMachine):
             assert (limiter.queued, limiter.in_flight, limiter.running_items) == (0, 0, 0)
             assert limiter.waiting == 0
             assert all(t.done() for t in self.submitters.values())
+            assert all(t.done() for t in self.run_tasks.values())
             for item, owner in self.owners.items():
                 assert owner.future is not None
                 assert owner.future.done(), f"future of {item} unresolved"
+                assert owner.pending == 0
+            for owner in self.run_owners.values():
                 assert owner.pending == 0
             self._tick(self.limiter.close)
             assert not asyncio.all_tasks(self.loop)
@@ -234,7 +304,7 @@ class LimiterMachine(RuleBasedStateMachine):
             task.cancel()
         if leftovers:
             self.loop.run_until_complete(asyncio.wait(leftovers))
-        for task in self.submitters.values():
+        for task in [*self.submitters.values(), *self.run_tasks.values()]:
             if task.done() and not task.cancelled():
                 task.exception()
         self.loop.close()
@@ -261,16 +331,16 @@ def make(run: Any, **kw: Any) -> BatchLimiter[int]:
         "linger": 3600.0,
     }
     options.update(kw)
-    return BatchLimiter(run, lambda group, entries, error: None, **options)
+    return BatchLimiter(run, lambda group, runs, error: None, **options)
 
 
 async def test_a_linger_timer_cuts_a_partial_batch() -> None:
     batches: list[list[int]] = []
 
-    async def run(group: Hashable, entries: list[Entry[int]]) -> None:
-        batches.append([item for item, _, _ in entries])
-        for _, owner, _ in entries:
-            owner.finish()
+    async def run(group: Hashable, runs: list[Run[int]]) -> None:
+        batches.append(list(run_items(runs)))
+        for items, owner, _ in runs:
+            owner.finish(len(items))
 
     limiter = make(run, linger=0.02, max_batch=10)
     owner = Owner()
@@ -287,26 +357,46 @@ async def test_a_linger_timer_cuts_a_partial_batch() -> None:
 async def test_bytes_cut_batches_before_they_overflow() -> None:
     batches: list[list[int]] = []
 
-    async def run(group: Hashable, entries: list[Entry[int]]) -> None:
-        batches.append([item for item, _, _ in entries])
-        for _, owner, _ in entries:
-            owner.finish()
+    async def run(group: Hashable, runs: list[Run[int]]) -> None:
+        batches.append(list(run_items(runs)))
+        for items, owner, _ in runs:
+            owner.finish(len(items))
 
     limiter = make(run, max_batch=10, max_batch_bytes=100, capacity=10, max_in_flight=3)
     owner = Owner()
-    await limiter.put_many("g", [(i, owner, 40) for i in range(5)], owner)
+    await limiter.put_run("g", list(range(5)), 40, owner)
     limiter.flush()
     await owner.wait()
     assert batches == [[0, 1], [2, 3], [4]]
 
 
+async def test_an_item_above_the_byte_cap_goes_alone() -> None:
+    batches: list[list[int]] = []
+
+    async def run(group: Hashable, runs: list[Run[int]]) -> None:
+        batches.append(list(run_items(runs)))
+        for items, owner, _ in runs:
+            owner.finish(len(items))
+
+    limiter = make(run, max_batch=10, max_batch_bytes=100, capacity=10, max_in_flight=3)
+    owner = Owner()
+    await limiter.put_run("g", [0, 1], 30, owner)
+    await limiter.put_run("g", [2, 3], 150, owner)  # each alone, after a cut
+    await limiter.put_run("g", [4], 30, owner)
+    limiter.flush()
+    await owner.wait()
+    assert batches == [[0, 1], [2], [3], [4]]
+    await limiter.wait_idle()
+    assert (limiter.queued, limiter.in_flight, limiter.running_items) == (0, 0, 0)
+
+
 async def test_closing_wakes_waiting_producers_with_client_closed() -> None:
     gate = asyncio.Event()
 
-    async def run(group: Hashable, entries: list[Entry[int]]) -> None:
+    async def run(group: Hashable, runs: list[Run[int]]) -> None:
         await gate.wait()
-        for _, owner, _ in entries:
-            owner.finish()
+        for items, owner, _ in runs:
+            owner.finish(len(items))
 
     limiter = make(run, capacity=2, max_batch=2)
     owner = Owner()
@@ -323,7 +413,7 @@ async def test_closing_wakes_waiting_producers_with_client_closed() -> None:
     with pytest.raises(ClientClosedError):
         limiter.offer("g", 6, 1, owner)
     removed = limiter.discard()
-    assert [[item for item, _, _ in entries] for _, entries in removed] == [[3, 4]]
+    assert [run_items(runs) for _, runs in removed] == [[3, 4]]
     owner.finish(2)
     gate.set()
     await owner.wait()
@@ -334,12 +424,12 @@ async def test_closing_wakes_waiting_producers_with_client_closed() -> None:
 async def test_a_batch_cancelled_before_it_started_is_reported_lost() -> None:
     lost: list[list[int]] = []
 
-    async def run(group: Hashable, entries: list[Entry[int]]) -> None:
+    async def run(group: Hashable, runs: list[Run[int]]) -> None:
         raise AssertionError("never runs")
 
     limiter: BatchLimiter[int] = BatchLimiter(
         run,
-        lambda group, entries, error: lost.append([item for item, _, _ in entries]),
+        lambda group, runs, error: lost.append(run_items(runs)),
         max_in_flight=1,
         max_batch=1,
         max_batch_bytes=10,

@@ -18,10 +18,14 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 
 from mailkit_async import (
     BulkSender,
+    CallAttempt,
+    CallFinished,
+    CallHooks,
     ClientClosedError,
     ConfigurationError,
     ConnectError,
     ConnectionLostError,
+    EncodeError,
     Limits,
     MailkitClient,
     MailkitError,
@@ -33,6 +37,7 @@ from mailkit_async import (
     SettlePolicy,
     Timeout,
 )
+from mailkit_async._types import WireValue
 from mailkit_async.testing import Fault, MailkitEmulator
 
 SEND = "mailkit.sendmail_mass"
@@ -130,6 +135,108 @@ async def test_reset_after_the_body_was_read_is_unknown_and_never_resent(
     assert sorted(o.send_to for o in unknown) == sorted(r["send_to"] for r in people(3))
 
 
+# -- observability: bulk batches go through the client's call path -----------------------------
+
+
+async def test_call_hooks_fire_once_per_bulk_batch(emu: MailkitEmulator, transport: str) -> None:
+    campaign, mailing_list = seed(emu)
+    attempts: list[CallAttempt] = []
+    calls: list[CallFinished] = []
+    hooks = CallHooks(on_attempt=attempts.append, on_call=calls.append)
+    emu.faults.add(Fault.close_after_body(function=SEND))  # the first batch: answer lost
+    async with (
+        connect(emu, transport, hooks=hooks) as client,
+        client.bulk(campaign, mailing_list, max_batch_recipients=3, max_in_flight=1) as sender,
+    ):
+        await sender.send_all(people(8))
+    assert len(emu.calls(SEND)) == 3  # 3 + 3 + 2 recipients, each call made once
+    assert sent(emu) == Counter(r["send_to"] for r in people(8))
+    assert [c.function for c in calls] == [SEND] * 3
+    assert {(c.transport, c.attempts) for c in calls} == {(transport, 1)}
+    assert [(c.outcome, c.error) for c in calls] == [
+        ("error", "ConnectionLostError"),
+        ("ok", None),
+        ("ok", None),
+    ]
+    assert [(a.function, a.attempt, a.retry_in) for a in attempts] == [(SEND, 1, None)] * 3
+    assert [a.status for a in attempts][1:] == [200, 200]
+    report = sender.report
+    assert (report.accepted, report.unknown) == (5, 3)
+
+
+async def test_retry_unsafe_never_repeats_a_bulk_call(emu: MailkitEmulator) -> None:
+    """A client that may repeat unsafe calls still sends a bulk batch at most once."""
+    campaign, mailing_list = seed(emu)
+    calls: list[CallFinished] = []
+    create = "mailkit.mailinglist.create"
+    emu.faults.add(Fault.close_after_body(function=SEND))
+    emu.faults.add(Fault.status(503, function=SEND))
+    emu.faults.add(Fault.status(503, function=create))
+    policy = RetryPolicy(max_attempts=4, initial_delay=0.01, max_delay=0.01, retry_unsafe=True)
+    async with connect(emu, retry=policy, hooks=CallHooks(on_call=calls.append)) as client:
+        async with client.bulk(campaign, mailing_list, linger=0.0, max_in_flight=1) as sender:
+            lost = await sender.send(people(1, "lost")[0])
+            busy = await sender.send(people(1, "busy")[0])
+        # The same client does repeat an unsafe call after a 503: the policy is live.
+        await client.call(create, {"name": "Retried"})
+    assert lost.state is Outcome.UNKNOWN
+    assert busy.state is Outcome.UNKNOWN  # a 503 may come after processing: not repeated
+    assert len(emu.calls(SEND)) == 2  # one request per batch
+    assert [(c.function, c.attempts) for c in calls] == [(SEND, 1), (SEND, 1), (create, 2)]
+    assert len(emu.calls(create)) == 2
+
+
+async def test_a_call_that_cannot_be_encoded_is_reported_without_an_attempt(
+    emu: MailkitEmulator, transport: str
+) -> None:
+    attempts: list[CallAttempt] = []
+    calls: list[CallFinished] = []
+    hooks = CallHooks(on_attempt=attempts.append, on_call=calls.append)
+    recipients = [{"send_to": "a@example.com", "customs": {"tags": {"x"}}}]  # a set: no wire
+    async with connect(emu, transport, hooks=hooks) as client:
+        with pytest.raises(EncodeError) as caught:
+            await client.call(SEND, {"recipients": recipients})
+    assert caught.value.function == SEND
+    assert emu.requests == []
+    assert attempts == []
+    assert [(c.function, c.outcome, c.error, c.attempts) for c in calls] == [
+        (SEND, "error", "EncodeError", 0)
+    ]
+
+
+async def test_an_encoded_call_needs_an_open_client_and_its_own_transport(
+    emu: MailkitEmulator,
+) -> None:
+    async with connect(emu) as client:
+        body = client._encode("mailkit.campaigns.list", {})
+        assert body is not None
+        assert await client._call_encoded("mailkit.campaigns.list", body) == []
+    with pytest.raises(ClientClosedError):
+        await client._call_encoded("mailkit.campaigns.list", body)
+    wrapped = WrappedTransport(client.transport)
+    async with MailkitClient(emu.client_id, emu.client_md5, transport=wrapped) as custom:
+        assert custom._encode("mailkit.campaigns.list", {}) is None
+        with pytest.raises(ConfigurationError, match="own JSON or XML-RPC transport"):
+            await custom._call_encoded("mailkit.campaigns.list", body)
+
+
+class WrappedTransport:
+    """A custom transport: it has no body to post, only calls."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+
+    @property
+    def name(self) -> str:
+        return "wrapped"
+
+    async def call(self, function: str, params: object, **kw: object) -> WireValue:
+        raise AssertionError("not called")
+
+    async def aclose(self) -> None:
+        return None
+
+
 # -- scenario 2: nothing was sent (refused, DNS), then recovery ---------------------------------
 
 
@@ -140,19 +247,22 @@ def free_port() -> int:
 
 
 RETRY = RetryPolicy(max_attempts=6, initial_delay=0.1, max_delay=0.2)
+# Full jitter can make every pause close to zero; with enough attempts the emulator is
+# always up before they run out, however slowly it starts on a loaded machine.
+PATIENT = RetryPolicy(max_attempts=40, initial_delay=0.1, max_delay=0.2)
 
 
 async def test_refused_connections_are_retried_then_sent_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     port = free_port()
-    caplog.set_level(logging.DEBUG, logger="mailkit_async.bulk")
+    caplog.set_level(logging.DEBUG, logger="mailkit_async")
     timeout = Timeout(connect=0.5, read=2.0, total=3.0, deadline=5.0)
     async with MailkitClient(
         12345,
         MailkitEmulator.DEFAULT_CLIENT_MD5,
         base_url=f"http://127.0.0.1:{port}",
-        retry=RETRY,
+        retry=PATIENT,
         timeout=timeout,
     ) as client:
         started = time.monotonic()
@@ -166,9 +276,16 @@ async def test_refused_connections_are_retried_then_sent_once(
                 elapsed = time.monotonic() - started
                 assert outcome.state is Outcome.ACCEPTED
                 assert sent(emu) == Counter(["user0@example.com"])
-    failures = [r for r in caplog.records if "batch attempt" in r.getMessage()]
-    assert 1 <= len(failures) <= RETRY.max_attempts - 1
-    assert all("ConnectError" in r.getMessage() for r in failures)
+    # The client's own per-attempt DEBUG line: refused attempts, then the one that went out.
+    attempts = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "mailkit_async" and r.getMessage().startswith(f"{SEND} via json attempt")
+    ]
+    failures, last = attempts[:-1], attempts[-1]
+    assert 1 <= len(failures) <= PATIENT.max_attempts - 1
+    assert all("ConnectError" in line and "retry in" in line for line in failures)
+    assert f"attempt {len(attempts)}: HTTP 200" in last
     assert elapsed <= timeout.deadline
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mailkit_async import (
     BatchSpec,
@@ -17,13 +19,13 @@ from mailkit_async import (
     RecipientOutcome,
     SettlePolicy,
 )
-from mailkit_async._bulk._limiter import Owner
 from mailkit_async._bulk._matching import (
     apply_results,
     record_from_answer,
     results_digest,
     split_duplicates,
 )
+from mailkit_async._bulk._outcomes import normalize_address
 from mailkit_async._bulk._recipients import RecipientPreparer
 from mailkit_async._bulk._send import fit_batch
 from mailkit_async._bulk._state import ANSWERED, UNKNOWN, BatchRecord, RecipientNote
@@ -105,23 +107,61 @@ def test_things_that_are_not_recipients_are_refused(item: object) -> None:
         RecipientPreparer(1, 2).prepare(item)
 
 
-def test_prepare_chunk_groups_and_checks_like_prepare() -> None:
-    owner = Owner()
+def test_prepare_many_groups_and_checks_like_prepare() -> None:
     preparer = RecipientPreparer(1, 2)
+    plain = [{"send_to": f"{n}@example.com", "subject": "S", "customs": {"a": "b"}} for n in "ab"]
+    prepared = preparer.prepare_many(iter(plain))
+    ((group, wires, size),) = prepared.runs
+    assert (group, size, prepared.count, prepared.error) == ((1, 2), preparer.base_size, 2, None)
+    assert wires == [preparer.prepare(item)[0] for item in plain]
+    assert all(wire is not item for wire, item in zip(wires, plain, strict=True))
+
     chunk = [
         {"send_to": "a@example.com"},
         {"send_to": "b@example.com", "campaign_id": 7},
         MassRecipient("c@example.com"),
         {"send_to": "d@example.com", "message_data": "x"},
+        {"send_to": "e@example.com", "subject": None},
     ]
-    groups = preparer.prepare_chunk(chunk, owner)
-    assert {g: [e[0]["send_to"] for e in entries] for g, entries in groups.items()} == {
-        (1, 2): ["a@example.com", "c@example.com", "d@example.com"],
+    prepared = preparer.prepare_many(iter(chunk))
+    assert (prepared.count, prepared.error) == (5, None)
+    by_group: dict[tuple[int, int], list[str]] = {}
+    for group, wires, size in prepared.runs:
+        by_group.setdefault(group, []).extend(w["send_to"] for w in wires)
+        # A plain dict costs the learned base size; other recipients add their payload.
+        if wires[0]["send_to"] == "a@example.com":
+            assert size == preparer.base_size
+        if wires[0]["send_to"] == "d@example.com":
+            assert size > preparer.base_size
+    assert by_group == {
+        (1, 2): ["a@example.com", "c@example.com", "d@example.com", "e@example.com"],
         (7, 2): ["b@example.com"],
     }
-    assert all(entry[1] is owner for entries in groups.values() for entry in entries)
-    with pytest.raises(ConfigurationError):
-        preparer.prepare_chunk([{"send_to": "a@example.com", "bogus": 1}], owner)
+    runs = prepared.runs
+    assert [w for _, wires, _ in runs for w in wires if w["send_to"] == "e@example.com"] == [
+        {"send_to": "e@example.com", "campaign_id": 1, "mailinglist_id": 2}
+    ]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"send_to": "x@example.com", "bogus": 1},
+        {"send_to": "x@example.com", "create_email": "TRUE"},
+        {"send_to": "x@example.com", "campaign_id": "x"},
+    ],
+)
+def test_prepare_many_stops_at_the_first_bad_recipient(bad: dict[str, object]) -> None:
+    preparer = RecipientPreparer(1, 2)
+    rows = iter([{"send_to": "a@example.com"}, {"send_to": "b@x.cz"}, bad, {"send_to": "c@x.cz"}])
+    prepared = preparer.prepare_many(rows)
+    assert isinstance(prepared.error, ConfigurationError)
+    assert [w["send_to"] for _, wires, _ in prepared.runs for w in wires] == [
+        "a@example.com",
+        "b@x.cz",
+    ]
+    assert prepared.count == 2
+    assert next(rows) == {"send_to": "c@x.cz"}  # nothing after the bad one was read
 
 
 # -- matching --------------------------------------------------------------------------
@@ -129,8 +169,42 @@ def test_prepare_chunk_groups_and_checks_like_prepare() -> None:
 
 def test_split_duplicates_keeps_each_address_once_per_part() -> None:
     assert split_duplicates(["a@x.cz", "b@x.cz"]) is None
+    assert split_duplicates([]) is None
     parts = split_duplicates(["a@x.cz", "b@x.cz", " A@X.cz", "c@x.cz", "a@x.cz"])
     assert parts == [[0, 1, 3], [2], [4]]
+
+
+@pytest.mark.parametrize(
+    ("addresses", "parts"),
+    [
+        (["a@x.cz", "A@x.cz"], [[0], [1]]),
+        (["a@x.cz", "a@x.cz "], [[0], [1]]),
+        (["a@x.cz", "\ta@x.cz"], [[0], [1]]),
+        (["\u00ff@x.cz", "\u0178@x.cz"], [[0], [1]]),  # y with diaeresis, both cases
+        (["a b@x.cz", "a b@x.cz"], [[0], [1]]),
+        (["a b@x.cz", "a c@x.cz"], None),
+        (["a@x.cz", "a@x.cz\x00"], None),
+        (["\u03a3@x.cz", "\u03c3@x.cz"], [[0], [1]]),  # capital and small sigma
+    ],
+)
+def test_split_duplicates_normalises_like_normalize_address(
+    addresses: list[str], parts: list[list[int]] | None
+) -> None:
+    # The quick path for distinct, already normalised addresses must agree with the
+    # definition: addresses equal after normalize_address are duplicates.
+    keys = [normalize_address(a) for a in addresses]
+    assert (len(set(keys)) == len(keys)) == (parts is None)
+    assert split_duplicates(addresses) == parts
+
+
+@given(st.lists(st.text(alphabet="aAb\u03a3\u03c3\u03c2 \t\x00@", max_size=4), max_size=8))
+def test_split_duplicates_agrees_with_normalize_address(addresses: list[str]) -> None:
+    keys = [normalize_address(a) for a in addresses]
+    parts = split_duplicates(addresses)
+    assert (parts is None) == (len(set(keys)) == len(keys))
+    if parts is not None:
+        assert sorted(i for part in parts for i in part) == list(range(len(addresses)))
+        assert all(len({keys[i] for i in part}) == len(part) for part in parts)
 
 
 def _spec(*addresses: str) -> BatchSpec:

@@ -7,6 +7,7 @@ record back.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from operator import itemgetter
 from typing import Any
@@ -19,7 +20,7 @@ from ._outcomes import RecipientOutcome
 from ._recipients import RecipientPreparer, as_id
 from ._state import BatchRecord, BatchStatus
 
-__all__ = ["BatchResult", "BatchSpec"]
+__all__ = ["BatchResult", "BatchSpec", "addresses_of"]
 
 _send_to = itemgetter("send_to")
 
@@ -79,7 +80,12 @@ class BatchSpec:
     @property
     def addresses(self) -> list[str]:
         """The recipients' addresses, in call order."""
-        return list(map(_send_to, self.recipients))
+        return list(self._addresses)
+
+    @functools.cached_property
+    def _addresses(self) -> tuple[str, ...]:
+        # Read once per batch (duplicates, matching, the record), so kept.
+        return tuple(map(_send_to, self.recipients))
 
     def params(self) -> dict[str, Any]:
         """The documented parameters of the call (``recipients`` and ``options``)."""
@@ -150,3 +156,8 @@ class BatchResult:
     def outcomes(self) -> list[RecipientOutcome]:
         """Every recipient's outcome, in call order."""
         return list(self.record.outcomes(self.error))
+
+
+def addresses_of(batch: BatchSpec) -> tuple[str, ...]:
+    """``batch.addresses`` without a copy, computed once per batch (for the engine)."""
+    return batch._addresses

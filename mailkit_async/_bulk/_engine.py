@@ -11,9 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections import Counter
 from collections.abc import AsyncIterable, AsyncIterator, Hashable, Iterable, Mapping
-from operator import itemgetter
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, cast
 
@@ -21,8 +19,8 @@ import attrs
 
 from .._exceptions import ClientClosedError, ConfigurationError, MailkitError
 from ..models import MassRecipient
-from ._batch import BatchSpec
-from ._limiter import BatchLimiter, Entry, Owner
+from ._batch import BatchSpec, addresses_of
+from ._limiter import BatchLimiter, Owner, Run, run_items
 from ._matching import split_duplicates
 from ._options import BulkOptions, SettlePolicy
 from ._outcomes import RecipientOutcome
@@ -42,20 +40,65 @@ __all__ = ["BulkSender", "make_sender", "settle_job"]
 logger = logging.getLogger("mailkit_async.bulk")
 
 Recipient = MassRecipient | Mapping[str, Any]
-_item_of = itemgetter(0)
-_owner_of = itemgetter(1)
-_send_to = itemgetter("send_to")
+Wire = dict[str, Any]
+Segments = list[tuple[Owner, int]]
+"""Whose recipients a batch holds, in order: (owner, how many) with owners merged."""
+
 _CHUNK = 128  # recipients prepared together from a (synchronous) iterable
 
 
-@attrs.frozen
 class _Job:
-    """One call to make: the spec, its body (or why it cannot be sent) and its entries."""
+    """One call to make: the spec, its body (or why it cannot be sent), whose it is."""
 
-    spec: BatchSpec
-    body: bytes | None
-    error: ConfigurationError | None
-    entries: list[Entry[dict[str, Any]]]
+    __slots__ = ("body", "error", "segments", "spec")
+
+    def __init__(
+        self,
+        spec: BatchSpec,
+        body: bytes | None,
+        error: ConfigurationError | None,
+        segments: Segments,
+    ) -> None:
+        self.spec = spec
+        self.body = body
+        self.error = error
+        self.segments = segments
+
+
+def _segments(runs: list[Run[Wire]]) -> Segments:
+    """Whose the items of ``runs`` are, in order."""
+    segments: Segments = []
+    for items, owner, _ in runs:
+        if segments and segments[-1][0] is owner:
+            segments[-1] = (owner, segments[-1][1] + len(items))
+        else:
+            segments.append((owner, len(items)))
+    return segments
+
+
+def _slice(segments: Segments, start: int, stop: int) -> Segments:
+    """The segments of positions ``start:stop``."""
+    out: Segments = []
+    position = 0
+    for owner, count in segments:
+        low, high = max(start, position), min(stop, position + count)
+        if low < high:
+            out.append((owner, high - low))
+        position += count
+    return out
+
+
+def _pick(segments: Segments, positions: list[int]) -> Segments:
+    """The segments of the recipients at ``positions`` (in that order)."""
+    owners = [owner for owner, count in segments for _ in range(count)]
+    picked: Segments = []
+    for position in positions:
+        owner = owners[position]
+        if picked and picked[-1][0] is owner:
+            picked[-1] = (owner, picked[-1][1] + 1)
+        else:
+            picked.append((owner, 1))
+    return picked
 
 
 class BulkSender:
@@ -118,7 +161,7 @@ class BulkSender:
         self._state = BulkJobState.new(campaign_id, mailinglist_id, id_send=options.id_send)
         self._errors: dict[str, MailkitError] = {}
         self._preparer = RecipientPreparer(campaign_id, mailinglist_id)
-        self._limiter: BatchLimiter[dict[str, Any]] = BatchLimiter(
+        self._limiter: BatchLimiter[Wire] = BatchLimiter(
             self._run,
             self._lost,
             max_in_flight=options.max_in_flight,
@@ -198,7 +241,8 @@ class BulkSender:
         return self._limiter.queued + self._limiter.running_items
 
     def _publish(self) -> None:
-        self._hub.publish(self.progress())
+        if self._hub.listening:
+            self._hub.publish(self.progress())
 
     # -- submitting ---------------------------------------------------------------
 
@@ -258,18 +302,17 @@ class BulkSender:
                         await limiter.put(group, wire, size, owner)
             else:
                 source = iter(recipients)
-                while chunk := list(itertools.islice(source, _CHUNK)):
-                    try:
-                        by_group = self._preparer.prepare_chunk(chunk, owner)
-                    except ConfigurationError:
-                        # Queue the chunk's good recipients before the bad one, so that
-                        # they are accounted for exactly as on the one-by-one path.
-                        for item in chunk:
-                            wire, group, size = self._preparer.prepare(item)
-                            await limiter.put(group, wire, size, owner)
-                        raise
-                    for group, entries in by_group.items():
-                        await limiter.put_many(group, entries, owner)
+                prepare_many = self._preparer.prepare_many
+                while True:
+                    prepared = prepare_many(itertools.islice(source, _CHUNK))
+                    # The good recipients before a bad one are queued before it raises,
+                    # so that they are accounted for exactly as on the one-by-one path.
+                    for group, wires, size in prepared.runs:
+                        await limiter.put_run(group, wires, size, owner)
+                    if prepared.error is not None:
+                        raise prepared.error
+                    if prepared.count < _CHUNK:
+                        break
             limiter.flush()  # nothing more is coming from this call: no need to linger
             await owner.wait()
         except ClientClosedError:
@@ -284,26 +327,38 @@ class BulkSender:
     def _next_batch_id(self) -> str:
         return f"{self._state.job_id}-{next(self._sequence):05d}"
 
-    def _plan(self, group: Group, entries: list[Entry[dict[str, Any]]]) -> list[_Job]:
-        campaign_id, mailinglist_id = group
-        wires = tuple(map(_item_of, entries))
-        duplicates = split_duplicates(list(map(_send_to, wires)))
-        parts = [entries] if duplicates is None else [[entries[i] for i in p] for p in duplicates]
+    def _plan(self, group: Group, runs: list[Run[Wire]]) -> list[_Job]:
+        whole = self._spec_for(group, runs)
+        segments = _segments(runs)
+        duplicates = split_duplicates(addresses_of(whole))
+        if duplicates is None:
+            parts = [(whole, segments)]
+        else:
+            # Each part is its own call; the first keeps the batch ID already taken.
+            wires = whole.recipients
+            parts = [
+                (
+                    attrs.evolve(
+                        whole,
+                        batch_id=self._next_batch_id() if n else whole.batch_id,
+                        recipients=tuple(wires[i] for i in part),
+                    ),
+                    _pick(segments, part),
+                )
+                for n, part in enumerate(duplicates)
+            ]
         jobs: list[_Job] = []
-        for part in parts:
-            structs = wires if part is entries else tuple(map(_item_of, part))
-            spec = BatchSpec(
-                self._next_batch_id(), campaign_id, mailinglist_id, structs, self._options.id_send
-            )
+        for spec, owners in parts:
             for prepared in fit_batch(self._client, spec, self._options.max_batch_bytes):
                 if prepared.body is not None:
                     self._preparer.learn(len(prepared.body), prepared.stop - prepared.start)
-                entries_of = part[prepared.start : prepared.stop]
-                jobs.append(_Job(prepared.spec, prepared.body, prepared.error, entries_of))
+                entire = prepared.start == 0 and prepared.stop == len(spec)
+                part = owners if entire else _slice(owners, prepared.start, prepared.stop)
+                jobs.append(_Job(prepared.spec, prepared.body, prepared.error, part))
         return jobs
 
-    async def _run(self, group: Hashable, entries: list[Entry[dict[str, Any]]]) -> None:
-        jobs = self._plan(cast(Group, group), entries)
+    async def _run(self, group: Hashable, runs: list[Run[Wire]]) -> None:
+        jobs = self._plan(cast(Group, group), runs)
         self._built += sum(1 for job in jobs if job.error is None)
         self._publish()
         done = 0
@@ -313,7 +368,7 @@ class BulkSender:
                     result = not_sent(job.spec, job.error, f"not sent: {job.error.message}")
                 else:
                     result = await send_batch(self._client, job.spec, body=job.body)
-                self._record(result.record, job.entries, result.error)
+                self._record(result.record, job.segments, result.error)
                 done += 1
         except asyncio.CancelledError:
             self._abandon(jobs[done:], "outcome unknown: cancelled while the call was in flight")
@@ -326,65 +381,70 @@ class BulkSender:
         """Account for the jobs of a run that stopped: the first was in flight."""
         for position, job in enumerate(jobs):
             if position == 0 and job.error is None:
-                self._record(outcome_unknown(job.spec, reason).record, job.entries, None)
+                self._record(outcome_unknown(job.spec, reason).record, job.segments, None)
             else:
                 result = not_sent(
                     job.spec, job.error, "not sent: an earlier call of its run failed"
                 )
-                self._record(result.record, job.entries, job.error)
+                self._record(result.record, job.segments, job.error)
 
-    def _lost(
-        self, group: Hashable, entries: list[Entry[dict[str, Any]]], error: BaseException | None
-    ) -> None:
-        spec = self._spec_for(group, entries)
+    def _lost(self, group: Hashable, runs: list[Run[Wire]], error: BaseException | None) -> None:
+        spec = self._spec_for(group, runs)
         if error is None:
             result = not_sent(spec, None, "not sent: its batch was cancelled before it started")
         else:
             result = outcome_unknown(spec, f"outcome unknown: {type(error).__name__}")
-        self._record(result.record, entries, result.error)
+        self._record(result.record, _segments(runs), result.error)
 
-    def _spec_for(self, group: Hashable, entries: list[Entry[dict[str, Any]]]) -> BatchSpec:
+    def _spec_for(self, group: Hashable, runs: list[Run[Wire]]) -> BatchSpec:
         campaign_id, mailinglist_id = cast(Group, group)
-        structs = tuple(entry[0] for entry in entries)
+        structs: list[Wire] = run_items(runs)
         return BatchSpec(
-            self._next_batch_id(), campaign_id, mailinglist_id, structs, self._options.id_send
+            self._next_batch_id(),
+            campaign_id,
+            mailinglist_id,
+            tuple(structs),
+            self._options.id_send,
         )
 
     def _withdraw(self, owner: Owner, reason: str) -> None:
-        for group, entries in self._limiter.withdraw(owner):
-            spec = self._spec_for(group, entries)
-            self._record(not_sent(spec, None, reason).record, entries, None)
+        for group, runs in self._limiter.withdraw(owner):
+            spec = self._spec_for(group, runs)
+            self._record(not_sent(spec, None, reason).record, _segments(runs), None)
 
     def _discard(self, reason: str) -> None:
-        for group, entries in self._limiter.discard():
-            spec = self._spec_for(group, entries)
-            self._record(not_sent(spec, None, reason).record, entries, None)
+        for group, runs in self._limiter.discard():
+            spec = self._spec_for(group, runs)
+            self._record(not_sent(spec, None, reason).record, _segments(runs), None)
 
     def _record(
         self,
         record: BatchRecord,
-        entries: list[Entry[dict[str, Any]]],
+        segments: Segments,
         error: MailkitError | None,
     ) -> None:
         """Add a batch's record to the state and give each submitter its outcome."""
-        owners = Counter(map(_owner_of, entries))
-        if any(owner.future is not None for owner in owners):
-            for index, entry in enumerate(entries):
-                future = entry[1].future
-                if future is not None and not future.done():
-                    future.set_result(record.outcome(index, error))
+        index = 0
+        for owner, count in segments:
+            future = owner.future  # only a send() owner has one, for its one recipient
+            if future is not None and not future.done():
+                future.set_result(record.outcome(index, error))
+            index += count
         if record.status == ANSWERED and not self._options.keep_outcomes:
             record.recipients = ()
         self._state.batches.append(record)
         if error is not None:
             self._errors[record.batch_id] = error
-        for position, count in enumerate(record.counts()):
-            self._tally[position] += count
+        tally = self._tally
+        accepted, rejected, unknown = record.counts()
+        tally[0] += accepted
+        tally[1] += rejected
+        tally[2] += unknown
         if record.status != NOT_SENT:
             self._sent += 1
         if record.settled:
             self._settled += 1
-        for owner, count in owners.items():
+        for owner, count in segments:
             owner.finish(count)
         if record.status != ANSWERED:
             logger.info(

@@ -1,7 +1,9 @@
 """A coalescing limiter: a bounded queue that groups items into batches and runs K at once.
 
-Items are added with a group (one ``sendmail_mass`` call carries one campaign and list)
-and a size estimate. A group's buffer becomes a batch when it is full (count or bytes),
+Items are added in runs: a list of items with one owner, one group (one
+``sendmail_mass`` call carries one campaign and list) and one size estimate per item.
+Bookkeeping is per run, not per item, so queueing a large ``send_all`` costs a few
+operations per run. A group's buffer becomes a batch when it is full (count or bytes),
 when its linger timer fires, or on ``flush()``; batches wait in FIFO order for one of
 ``max_in_flight`` slots and then run as tasks the limiter keeps a reference to.
 Producers wait while ``capacity`` items are queued, so memory stays bounded.
@@ -16,15 +18,15 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Hashable
-from operator import itemgetter
+from collections.abc import Awaitable, Callable, Hashable, Iterable
 from typing import Any, Generic, TypeAlias, TypeVar
 
 from .._exceptions import ClientClosedError
 
-__all__ = ["BatchLimiter", "Entry", "Owner"]
+__all__ = ["BatchLimiter", "Owner", "Run", "run_items", "run_length"]
 
 logger = logging.getLogger("mailkit_async.bulk")
 
@@ -60,22 +62,45 @@ class Owner:
             await self._idle.wait()
 
 
-Entry: TypeAlias = tuple[T, Owner, int]
-"""One queued item: (item, its owner, estimated bytes)."""
+Run: TypeAlias = tuple[list[T], Owner, int]
+"""Items queued together: (the items in order, their owner, estimated bytes of each)."""
 
-_size_of = itemgetter(2)
+RunBatch: TypeAlias = Callable[[Hashable, list[Run[T]]], Awaitable[None]]
+LostBatch: TypeAlias = Callable[[Hashable, list[Run[T]], BaseException | None], None]
 
-RunBatch: TypeAlias = Callable[[Hashable, list[Entry[T]]], Awaitable[None]]
-LostBatch: TypeAlias = Callable[[Hashable, list[Entry[T]], BaseException | None], None]
+
+def run_length(runs: Iterable[Run[Any]]) -> int:
+    """How many items ``runs`` hold."""
+    return sum(len(run[0]) for run in runs)
+
+
+def run_items(runs: list[Run[T]]) -> list[T]:
+    """The items of ``runs`` in order (the run's own list when there is one run)."""
+    if len(runs) == 1:
+        return runs[0][0]
+    return list(itertools.chain.from_iterable(run[0] for run in runs))
 
 
 class _Buffer(Generic[T]):
-    __slots__ = ("entries", "size", "timer")
+    __slots__ = ("count", "runs", "size", "timer")
 
     def __init__(self) -> None:
-        self.entries: list[Entry[T]] = []
+        self.runs: list[Run[T]] = []
+        self.count = 0
         self.size = 0
         self.timer: asyncio.TimerHandle | None = None
+
+
+class _Batch(Generic[T]):
+    """A cut batch waiting for a slot, then running."""
+
+    __slots__ = ("count", "group", "runs", "started")
+
+    def __init__(self, group: Hashable, runs: list[Run[T]], count: int) -> None:
+        self.group = group
+        self.runs = runs
+        self.count = count
+        self.started = False
 
 
 class BatchLimiter(Generic[T]):
@@ -112,7 +137,7 @@ class BatchLimiter(Generic[T]):
         self.running_items = 0
         """Items in running batches."""
         self._buffers: dict[Hashable, _Buffer[T]] = {}
-        self._ready: deque[tuple[Hashable, list[Entry[T]]]] = deque()
+        self._ready: deque[_Batch[T]] = deque()
         self._tasks: set[asyncio.Task[None]] = set()
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._reserved = 0
@@ -134,7 +159,7 @@ class BatchLimiter(Generic[T]):
     @property
     def buffered(self) -> int:
         """Items in group buffers (not yet cut into a batch)."""
-        return sum(len(b.entries) for b in self._buffers.values())
+        return sum(b.count for b in self._buffers.values())
 
     @property
     def closed(self) -> bool:
@@ -154,34 +179,37 @@ class BatchLimiter(Generic[T]):
             raise ClientClosedError("the bulk sender is closed")
         if self.queued + self._reserved >= self.capacity or self._waiters:
             return False
-        self._add(group, (item, owner, size))
+        self.offer_run(group, [item], size, owner)
         return True
 
     async def put(self, group: Hashable, item: T, size: int, owner: Owner) -> None:
         """Queue ``item``, waiting (in arrival order) while the queue is full."""
         if not self.offer(group, item, size, owner):
-            await self.put_many(group, [(item, owner, size)], owner)
+            await self.put_run(group, [item], size, owner)
 
-    def offer_many(
+    def offer_run(
         self,
         group: Hashable,
-        entries: list[Entry[T]],
+        items: list[T],
+        size: int,
         owner: Owner,
         start: int = 0,
         *,
         jump: bool = False,
     ) -> int:
-        """Queue ``entries[start:]`` (all of ``owner``) as far as there is room.
+        """Queue ``items[start:]`` (each of ``size`` bytes, all of ``owner``) as room allows.
 
         Returns the position reached. ``jump`` is for a producer that was woken for
-        room and may go before the ones still waiting.
+        room and may go before the ones still waiting. ``items`` is kept (not copied)
+        when it goes into one batch whole: the caller must not change it afterwards.
         """
         if self._closed:
             raise ClientClosedError("the bulk sender is closed")
         if self._waiters and not jump:
             return start
+        total = len(items)
         position = start
-        while position < len(entries):
+        while position < total:
             # Room is re-read each time: a cut may have started a batch and freed some.
             room = self.capacity - self.queued - self._reserved
             if room <= 0:
@@ -189,33 +217,36 @@ class BatchLimiter(Generic[T]):
             buffer = self._buffers.get(group)
             if buffer is None:
                 buffer = self._new_buffer(group)
-            take = min(len(entries) - position, room, self.max_batch - len(buffer.entries))
-            chunk = entries[position : position + take]
-            size = sum(map(_size_of, chunk))
-            if buffer.size + size > self.max_batch_bytes:
-                for entry in chunk:  # the bytes decide where batches end: one by one
-                    self._add(group, entry)
-            else:
-                buffer.entries.extend(chunk)
-                buffer.size += size
-                self.queued += take
-                owner.pending += take
-                if len(buffer.entries) >= self.max_batch or buffer.size >= self.max_batch_bytes:
-                    self._cut(group)
+            take = min(total - position, room, self.max_batch - buffer.count)
+            if size > 0 and buffer.size + take * size > self.max_batch_bytes:
+                take = min(take, (self.max_batch_bytes - buffer.size) // size)
+                if take <= 0:
+                    if buffer.count:
+                        self._cut(group)  # the bytes decide where this batch ends
+                        continue
+                    take = 1  # one item above the byte cap goes alone
+            part = items if take == total else items[position : position + take]
+            buffer.runs.append((part, owner, size))
+            buffer.count += take
+            buffer.size += take * size
+            self.queued += take
+            owner.pending += take
             position += take
+            if buffer.count >= self.max_batch or buffer.size >= self.max_batch_bytes:
+                self._cut(group)
         return position
 
-    async def put_many(self, group: Hashable, entries: list[Entry[T]], owner: Owner) -> None:
-        """Queue every entry (all of ``owner``) in order, waiting for room as needed."""
-        position = self.offer_many(group, entries, owner)
-        while position < len(entries):
+    async def put_run(self, group: Hashable, items: list[T], size: int, owner: Owner) -> None:
+        """Queue every item (all of ``owner``) in order, waiting for room as needed."""
+        position = self.offer_run(group, items, size, owner)
+        while position < len(items):
             # A full queue should not wait for linger timers: send what is there, which
             # may itself make room.
             self.flush()
-            position = self.offer_many(group, entries, owner, position)
-            if position < len(entries):
+            position = self.offer_run(group, items, size, owner, position)
+            if position < len(items):
                 await self._wait_for_room()
-                position = self.offer_many(group, entries, owner, position, jump=True)
+                position = self.offer_run(group, items, size, owner, position, jump=True)
 
     async def _wait_for_room(self) -> None:
         """Wait in line until room is made for this producer (it then holds a reservation)."""
@@ -239,21 +270,6 @@ class BatchLimiter(Generic[T]):
         buffer.timer = loop.call_later(self.linger, self._expire, group, buffer)
         return buffer
 
-    def _add(self, group: Hashable, entry: Entry[T]) -> None:
-        buffer = self._buffers.get(group)
-        size = entry[2]
-        if buffer is not None and buffer.size + size > self.max_batch_bytes:
-            self._cut(group)
-            buffer = None
-        if buffer is None:
-            buffer = self._new_buffer(group)
-        buffer.entries.append(entry)
-        buffer.size += size
-        self.queued += 1
-        entry[1].pending += 1
-        if len(buffer.entries) >= self.max_batch or buffer.size >= self.max_batch_bytes:
-            self._cut(group)
-
     # -- cutting and running ----------------------------------------------------
 
     def flush(self) -> None:
@@ -269,46 +285,38 @@ class BatchLimiter(Generic[T]):
         buffer = self._buffers.pop(group)
         if buffer.timer is not None:
             buffer.timer.cancel()
-        self._ready.append((group, buffer.entries))
+        self._ready.append(_Batch(group, buffer.runs, buffer.count))
         self._dispatch()
 
     def _dispatch(self) -> None:
         while self.in_flight < self.max_in_flight and self._ready:
-            group, entries = self._ready.popleft()
-            self._start(group, entries)
+            self._start(self._ready.popleft())
 
-    def _start(self, group: Hashable, entries: list[Entry[T]]) -> None:
-        self.queued -= len(entries)
+    def _start(self, batch: _Batch[T]) -> None:
+        self.queued -= batch.count
         self.in_flight += 1
-        self.running_items += len(entries)
-        started = [False]
-        task = asyncio.get_running_loop().create_task(self._execute(group, entries, started))
+        self.running_items += batch.count
+        task = asyncio.get_running_loop().create_task(self._execute(batch))
         self._tasks.add(task)
-        task.add_done_callback(functools.partial(self._finished, group, entries, started))
+        task.add_done_callback(functools.partial(self._finished, batch))
         self._wake()
 
-    async def _execute(self, group: Hashable, entries: list[Entry[T]], started: list[bool]) -> None:
-        started[0] = True
-        await self._run(group, entries)
+    async def _execute(self, batch: _Batch[T]) -> None:
+        batch.started = True
+        await self._run(batch.group, batch.runs)
 
-    def _finished(
-        self,
-        group: Hashable,
-        entries: list[Entry[T]],
-        started: list[bool],
-        task: asyncio.Task[None],
-    ) -> None:
+    def _finished(self, batch: _Batch[T], task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
         self.in_flight -= 1
-        self.running_items -= len(entries)
+        self.running_items -= batch.count
         if task.cancelled():
-            if not started[0]:
-                self._lost(group, entries, None)
+            if not batch.started:
+                self._lost(batch.group, batch.runs, None)
         else:
             error = task.exception()
             if error is not None:
                 logger.error("a bulk batch task failed: %s", type(error).__name__)
-                self._lost(group, entries, error)
+                self._lost(batch.group, batch.runs, error)
         self._dispatch()
         self._check_idle()
 
@@ -340,42 +348,42 @@ class BatchLimiter(Generic[T]):
 
     # -- removing -----------------------------------------------------------------
 
-    def withdraw(self, owner: Owner) -> list[tuple[Hashable, list[Entry[T]]]]:
+    def withdraw(self, owner: Owner) -> list[tuple[Hashable, list[Run[T]]]]:
         """Remove ``owner``'s items that are not running yet; return them by group."""
-        removed: list[tuple[Hashable, list[Entry[T]]]] = []
+        removed: list[tuple[Hashable, list[Run[T]]]] = []
         for group, buffer in list(self._buffers.items()):
-            gone = [e for e in buffer.entries if e[1] is owner]
-            if gone:
-                removed.append((group, gone))
-                buffer.entries = [e for e in buffer.entries if e[1] is not owner]
-                buffer.size = sum(e[2] for e in buffer.entries)
-                if not buffer.entries:
+            kept = _split_off(buffer.runs, owner, group, removed)
+            if kept is not None:
+                buffer.runs = kept
+                buffer.count = run_length(kept)
+                buffer.size = sum(len(run[0]) * run[2] for run in kept)
+                if not kept:
                     del self._buffers[group]
                     if buffer.timer is not None:
                         buffer.timer.cancel()
-        ready: deque[tuple[Hashable, list[Entry[T]]]] = deque()
-        for group, entries in self._ready:
-            gone = [e for e in entries if e[1] is owner]
-            if gone:
-                removed.append((group, gone))
-                entries = [e for e in entries if e[1] is not owner]
-            if entries:
-                ready.append((group, entries))
+        ready: deque[_Batch[T]] = deque()
+        for batch in self._ready:
+            kept = _split_off(batch.runs, owner, batch.group, removed)
+            if kept is not None:
+                batch.runs = kept
+                batch.count = run_length(kept)
+            if batch.runs:
+                ready.append(batch)
         self._ready = ready
-        self._forget(sum(len(entries) for _, entries in removed))
+        self._forget(sum(run_length(runs) for _, runs in removed))
         return removed
 
-    def discard(self) -> list[tuple[Hashable, list[Entry[T]]]]:
+    def discard(self) -> list[tuple[Hashable, list[Run[T]]]]:
         """Remove every item that is not running yet; return them by group."""
-        removed: list[tuple[Hashable, list[Entry[T]]]] = []
+        removed: list[tuple[Hashable, list[Run[T]]]] = []
         for group, buffer in self._buffers.items():
             if buffer.timer is not None:
                 buffer.timer.cancel()
-            removed.append((group, buffer.entries))
+            removed.append((group, buffer.runs))
         self._buffers.clear()
-        removed.extend(self._ready)
+        removed.extend((batch.group, batch.runs) for batch in self._ready)
         self._ready.clear()
-        self._forget(sum(len(entries) for _, entries in removed))
+        self._forget(sum(run_length(runs) for _, runs in removed))
         return removed
 
     def _forget(self, count: int) -> None:
@@ -400,3 +408,17 @@ class BatchLimiter(Generic[T]):
         if tasks:
             await asyncio.wait(tasks)
         await asyncio.sleep(0)  # let the tasks' done callbacks run
+
+
+def _split_off(
+    runs: list[Run[T]],
+    owner: Owner,
+    group: Hashable,
+    removed: list[tuple[Hashable, list[Run[T]]]],
+) -> list[Run[T]] | None:
+    """The runs not of ``owner`` (None if all are kept); ``owner``'s go to ``removed``."""
+    gone = [run for run in runs if run[1] is owner]
+    if not gone:
+        return None
+    removed.append((group, gone))
+    return [run for run in runs if run[1] is not owner]

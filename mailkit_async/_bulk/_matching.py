@@ -11,12 +11,11 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Sequence
-from operator import itemgetter
 from typing import Any, Final
 
 from .._types import WireValue
 from ..models import MassResults
-from ._batch import BatchSpec
+from ._batch import BatchSpec, addresses_of
 from ._outcomes import Outcome, normalize_address
 from ._state import ANSWERED, UNKNOWN, BatchRecord, RecipientNote
 
@@ -25,11 +24,25 @@ __all__ = ["apply_results", "record_from_answer", "results_digest", "split_dupli
 logger = logging.getLogger("mailkit_async.bulk")
 
 NOT_LISTED: Final = "not in the list of Mailkit's answer"
-_send_to = itemgetter("send_to")
 
 
 def _keys(addresses: Sequence[str]) -> list[str]:
     return list(map(str.lower, map(str.strip, addresses)))
+
+
+def _distinct(addresses: Sequence[str]) -> bool:
+    """Whether no two ``addresses`` are the same once normalised."""
+    count = len(addresses)
+    if len(set(addresses)) == count:
+        # Already normalised (no upper case, no white space anywhere): the raw
+        # comparison is the normalised one. Checked on one joined text, which is cheap.
+        joined = "\x00".join(addresses)
+        words = joined.split(None, 1)
+        if joined.lower() == joined and len(words) == 1 and len(words[0]) == len(joined):
+            return True
+    elif count:
+        return False
+    return len(set(_keys(addresses))) == count
 
 
 def split_duplicates(addresses: Sequence[str]) -> list[list[int]] | None:
@@ -39,7 +52,7 @@ def split_duplicates(addresses: Sequence[str]) -> list[list[int]] | None:
     an address goes to part n, keeping the submission order inside each part; each
     part becomes its own call, so every recipient still gets its own outcome.
     """
-    if len(set(map(str.lower, map(str.strip, addresses)))) == len(addresses):
+    if _distinct(addresses):
         return None
     keys = _keys(addresses)
     parts: list[list[int]] = []
@@ -70,6 +83,10 @@ def _listed(value: object) -> list[str] | None:
     return None
 
 
+def _ok(data: object) -> bool:
+    return str(data).strip().upper() in ("", "OK")
+
+
 def record_from_answer(spec: BatchSpec, value: WireValue, sent_at: float) -> BatchRecord:
     """The record of a batch Mailkit answered without an error.
 
@@ -78,24 +95,24 @@ def record_from_answer(spec: BatchSpec, value: WireValue, sent_at: float) -> Bat
     it as failed). An answer without a ``list`` leaves every recipient ``UNKNOWN``, and
     one whose ``data`` is neither empty nor ``OK`` does too, since neither is documented.
     """
-    addresses = list(map(_send_to, spec.recipients))
+    addresses = addresses_of(spec)
     record = BatchRecord(
         spec.batch_id,
         spec.campaign_id,
         spec.mailinglist_id,
         ANSWERED,
         len(addresses),
-        tuple(addresses),
+        addresses,
         sent_at=sent_at,
     )
     answer: dict[str, Any] = value if isinstance(value, dict) else {}
     record.request_id = _as_int(answer.get("request_id"))
     data = answer.get("data", "")
     raw_list = answer.get("list")
-    if raw_list == addresses and str(data).strip().upper() in ("", "OK"):
+    if isinstance(raw_list, list) and tuple(raw_list) == addresses and _ok(data):
         return record  # Mailkit echoes the addresses in order: all accepted
     listed = _listed(raw_list)
-    if not isinstance(value, dict) or listed is None or str(data).strip().upper() not in ("", "OK"):
+    if not isinstance(value, dict) or listed is None or not _ok(data):
         record.status = UNKNOWN
         record.reason = (
             f"unexpected answer (data={str(data)[:40]!r}, list present: {listed is not None})"

@@ -79,6 +79,11 @@ class ProgressHub:
         self._subscribers: list[_Subscriber] = []
         self._ended = False
 
+    @property
+    def listening(self) -> bool:
+        """Whether a callback or a stream would receive a snapshot now."""
+        return self._callback is not None or bool(self._subscribers)
+
     def publish(self, snapshot: BulkProgress) -> None:
         """Deliver one snapshot."""
         if self._callback is not None:

@@ -7,16 +7,16 @@ which base64-encodes the fields Mailkit wants encoded.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import itertools
+from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 import orjson
 
 from .._exceptions import ConfigurationError
 from ..models import MassRecipient
-from ._limiter import Owner
 
-__all__ = ["RecipientPreparer", "as_id"]
+__all__ = ["Prepared", "RecipientPreparer", "as_id"]
 
 _FUNCTION: Final = "mailkit.sendmail_mass"
 # Keys whose values go on the wire as they are (no base64 step).
@@ -37,6 +37,20 @@ _DEFAULT_GROUP_KEYS: Final = _PLAIN_KEYS - {"campaign_id", "mailinglist_id"}
 
 Group = tuple[int, int]
 """(campaign_id, mailinglist_id): one ``sendmail_mass`` call carries one of each."""
+
+Run = tuple[Group, list[dict[str, Any]], int]
+"""Prepared recipients to queue together: (group, wire structs, estimated bytes of each)."""
+
+
+class Prepared:
+    """What ``prepare_many`` made: runs, how many recipients they hold, what stopped it."""
+
+    __slots__ = ("count", "error", "runs")
+
+    def __init__(self, runs: list[Run], count: int) -> None:
+        self.runs = runs
+        self.count = count
+        self.error: ConfigurationError | None = None
 
 
 def as_id(value: object, name: str) -> int:
@@ -96,35 +110,59 @@ class RecipientPreparer:
             return wire, self.group, self.base_size
         return self._prepare_other(item)
 
-    def prepare_chunk(
-        self, chunk: list[Any], owner: Owner
-    ) -> dict[Group, list[tuple[dict[str, Any], Owner, int]]]:
-        """Prepare many recipients at once, as queue entries by group.
+    def prepare_many(self, items: Iterator[Any]) -> Prepared:
+        """Prepare every recipient ``items`` yields, as ``(group, wire structs, bytes)`` runs.
 
-        The same checks as ``prepare``, with the common case (a plain dict for the
-        default campaign and list) handled inline.
+        The same checks as ``prepare``. The common case, a plain dict of text fields for
+        the default campaign and list, is checked and copied in one tight pass (and the
+        submitted dict can be freed at once); anything else goes through ``prepare``,
+        with the runs in submission order within each group. Stops at the first
+        recipient that is not one: its ``ConfigurationError`` comes back with the runs
+        of the recipients before it, and nothing after it is read.
         """
-        campaign_id, mailinglist_id = default = self.group
-        size = self.base_size
-        plain = _DEFAULT_GROUP_KEYS
-        entries: list[tuple[dict[str, Any], Owner, int]] = []
-        by_group = {default: entries}
-        for item in chunk:
-            if (
+        campaign_id, mailinglist_id = self.group
+        keys_ok = _DEFAULT_GROUP_KEYS.issuperset
+        wires: list[dict[str, Any]] = []
+        append = wires.append
+        for item in items:
+            # Known keys only; send_to text, create_email a bool; no None value (the
+            # three other keys are the only ones left to look at).
+            if not (
                 type(item) is dict
-                and plain.issuperset(item)
+                and keys_ok(item)
                 and type(item.get("send_to")) is str
                 and type(item.get("create_email", False)) is bool
-                and None not in item.values()
+                and item.get("subject", "") is not None
+                and item.get("customs", "") is not None
+                and item.get("template_file", "") is not None
             ):
-                wire = {**item, "campaign_id": campaign_id, "mailinglist_id": mailinglist_id}
-                entries.append((wire, owner, size))
-                continue
-            wire, group, item_size = self.prepare(item)
-            by_group.setdefault(group, []).append((wire, owner, item_size))
-        if not entries:
-            del by_group[default]
-        return by_group
+                return self._prepare_mixed(item, items, wires)
+            append({**item, "campaign_id": campaign_id, "mailinglist_id": mailinglist_id})
+        return Prepared([(self.group, wires, self.base_size)] if wires else [], len(wires))
+
+    def _prepare_mixed(
+        self, first: object, rest: Iterator[Any], wires: list[dict[str, Any]]
+    ) -> Prepared:
+        """``prepare_many`` item by item from ``first`` on (``wires`` came before)."""
+        prepared = Prepared([], len(wires))
+        last: dict[Group, Run] = {}
+        if wires:
+            prepared.runs.append((self.group, wires, self.base_size))
+            last[self.group] = prepared.runs[0]
+        for item in itertools.chain((first,), rest):
+            try:
+                wire, group, size = self.prepare(item)
+            except ConfigurationError as exc:
+                prepared.error = exc
+                return prepared
+            prepared.count += 1
+            run = last.get(group)
+            if run is not None and run[2] == size:
+                run[1].append(wire)
+            else:
+                last[group] = run = (group, [wire], size)
+                prepared.runs.append(run)
+        return prepared
 
     def _group_of(self, item: Mapping[str, Any]) -> Group:
         campaign_id, mailinglist_id = self.group

@@ -1,15 +1,16 @@
 """Send exactly one batch: encode it once, post it at most once, account for everyone.
 
-``send_batch`` is the one place a ``sendmail_mass`` call is made. An attempt is
+``send_batch`` is the one place a ``sendmail_mass`` call is made, through the client's
+own call path (``_call_encoded``: hooks, DEBUG lines, redaction). An attempt is
 repeated only when it provably never left (``RequestNotSentError``: refused, DNS,
-connect or pool-acquire timeout), within the client's retry policy and deadline. Every
-other failure ends the batch ``UNKNOWN`` and is never retried: Mailkit has no
-idempotency key, so a second call could send every e-mail twice.
+connect or pool-acquire timeout), within the client's retry policy and deadline, even
+when the policy says ``retry_unsafe``. Every other failure ends the batch ``UNKNOWN``
+and is never retried: Mailkit has no idempotency key, so a second call could send
+every e-mail twice.
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
@@ -23,10 +24,7 @@ from .._exceptions import (
     MailkitError,
     RequestNotSentError,
 )
-from .._retry import retry_call
-from .._transport import RpcTransport
-from .._types import WireValue
-from ._batch import BatchResult, BatchSpec
+from ._batch import BatchResult, BatchSpec, addresses_of
 from ._matching import record_from_answer
 from ._state import NOT_SENT, REFUSED, UNKNOWN, BatchRecord, BatchStatus
 
@@ -44,7 +42,6 @@ __all__ = [
 ]
 
 FUNCTION: Final = "mailkit.sendmail_mass"
-logger = logging.getLogger("mailkit_async.bulk")
 
 
 def encode_batch(client: MailkitClient, batch: BatchSpec) -> bytes | None:
@@ -53,10 +50,7 @@ def encode_batch(client: MailkitClient, batch: BatchSpec) -> bytes | None:
     Raises ``ConfigurationError`` (``EncodeError``) for a value the wire cannot carry or
     a body above the client's request limit; nothing is sent then.
     """
-    transport = client.transport
-    if not isinstance(transport, RpcTransport):
-        return None
-    return transport.encode(FUNCTION, batch.params(), credentials=client._credentials)
+    return client._encode(FUNCTION, batch.params())
 
 
 @attrs.frozen
@@ -130,7 +124,7 @@ def not_sent(batch: BatchSpec, error: MailkitError | None, reason: str) -> Batch
         batch.mailinglist_id,
         NOT_SENT,
         len(batch),
-        tuple(batch.addresses),
+        addresses_of(batch),
         reason=reason,
         sent_at=time.time(),
         settled=True,
@@ -147,7 +141,7 @@ def outcome_unknown(batch: BatchSpec, reason: str) -> BatchResult:
         batch.mailinglist_id,
         UNKNOWN,
         len(batch),
-        tuple(batch.addresses),
+        addresses_of(batch),
         reason=reason,
         sent_at=time.time(),
         settled=True,
@@ -177,7 +171,7 @@ def _failed(batch: BatchSpec, error: MailkitError, may_have_left: bool) -> Batch
         batch.mailinglist_id,
         status,
         len(batch),
-        tuple(batch.addresses),
+        addresses_of(batch),
         reason=reason,
         sent_at=time.time(),
         settled=True,
@@ -199,28 +193,29 @@ async def send_batch(
     ``answered`` (listed recipients accepted), ``refused`` (Mailkit's error answer, all
     rejected), ``unknown`` (the call may have reached Mailkit, no usable answer) or
     ``not_sent``. The call is made at most once; only attempts that provably never left
-    are repeated. ``body`` is the already encoded request (see ``fit_batch``).
+    are repeated. ``body`` is the already encoded request (see ``fit_batch``). The
+    call goes through the client's own path, so its hooks and DEBUG lines see it.
 
     Cancelling this coroutine while the call is in flight leaves its outcome unknown:
     the caller must then account for the batch as ``UNKNOWN`` (the bulk sender does).
     """
     if len(batch) == 0:
         raise ConfigurationError("a batch needs at least one recipient", function=FUNCTION)
-    transport = client.transport
-    if body is None and isinstance(transport, RpcTransport):
+    if body is None:
         try:
             body = encode_batch(client, batch)
         except ConfigurationError as exc:
             return not_sent(batch, exc, f"not sent: {_describe(exc)}")
     tracker = _Attempts()
     try:
-        if client.closed:
-            raise ClientClosedError("the client is closed", function=FUNCTION)
-        if body is not None and isinstance(transport, RpcTransport):
-            value = await _post_once(client, transport, body, tracker)
+        if body is not None:
+            value = await client._call_encoded(
+                FUNCTION, body, at_most_once=True, on_attempt=tracker.seen
+            )
         else:
-            tracker.may_have_left = True
-            value = await client.call(FUNCTION, batch.params())
+            value = await client._call(
+                FUNCTION, batch.params(), at_most_once=True, on_attempt=tracker.seen
+            )
     except (RequestNotSentError, ClientClosedError, ConfigurationError) as error:
         return _failed(batch, error, may_have_left=False)
     except MailkitError as error:
@@ -229,50 +224,17 @@ async def send_batch(
 
 
 class _Attempts:
-    """Whether any attempt so far may have reached the server."""
+    """Whether the last attempt may have reached the server.
 
-    __slots__ = ("count", "may_have_left")
+    With ``at_most_once`` an attempt is only repeated after one that provably never
+    left, so the last attempt speaks for all of them.
+    """
+
+    __slots__ = ("may_have_left",)
 
     def __init__(self) -> None:
-        self.count = 0
         self.may_have_left = False
 
-
-async def _post_once(
-    client: MailkitClient, transport: RpcTransport, body: bytes, tracker: _Attempts
-) -> WireValue:
-    """Post an encoded ``sendmail_mass`` body, repeating only attempts that never left."""
-    timeout = client._timeout
-
-    async def attempt(time_left: float) -> WireValue:
-        tracker.count += 1
-        tracker.may_have_left = True
-        per_attempt = attrs.evolve(timeout, total=min(timeout.total, time_left))
-        started = time.monotonic()
-        try:
-            return await transport.send(FUNCTION, body, timeout=per_attempt)
-        except MailkitError as error:
-            if isinstance(error, RequestNotSentError | APIError):
-                # Never left, or Mailkit refused it: a retry happens only after these.
-                tracker.may_have_left = False
-            if error.function is None:
-                error.function = FUNCTION
-            scrub = getattr(getattr(client, "_redactor", None), "scrub", None)
-            if scrub is not None:
-                scrub(error)
-            logger.debug(
-                "%s batch attempt %d failed after %.3fs: %s",
-                FUNCTION,
-                tracker.count,
-                time.monotonic() - started,
-                type(error).__name__,
-            )
-            raise
-
-    return await retry_call(
-        attempt,
-        idempotent=False,
-        policy=client._retry,
-        deadline=time.monotonic() + timeout.deadline,
-        budget=client._budget,
-    )
+    def seen(self, number: int, error: MailkitError | None, pause: float | None) -> None:
+        """The client's report of one finished attempt."""
+        self.may_have_left = not isinstance(error, RequestNotSentError | APIError)
