@@ -155,6 +155,7 @@ class MailkitClient(DeliveryMethods):
         self._limits = limits
         self._budget = RetryBudget(retry)
         self._closed = False
+        self._transport_closed = False
         self._parent: MailkitClient | None = None
         self._hooks = hooks
         self._debug_bodies = debug_bodies
@@ -393,6 +394,7 @@ class MailkitClient(DeliveryMethods):
     ) -> WireValue:
         """Run ``send(per-attempt limits)`` with retries, logging, hooks and redaction."""
         spec = spec_for(function)
+        at_most_once = at_most_once or bool(spec and spec.at_most_once)
         idempotent = bool(spec and spec.idempotent) and not at_most_once
         limits = timeout or self._timeout
         policy = retry or self._retry
@@ -435,14 +437,14 @@ class MailkitClient(DeliveryMethods):
 
         A copy made by :meth:`with_options` only marks itself closed.
         """
-        if self._closed:
-            return
         self._closed = True
-        if self._owns_transport:
+        if self._owns_transport and not self._transport_closed:
+            # Marked only once the transport is closed: a cancelled aclose() can be retried.
             await self._transport.aclose()
+            self._transport_closed = True
 
     async def __aenter__(self) -> Self:
-        if self._closed:
+        if self.closed:
             raise ClientClosedError("the client is closed")
         return self
 

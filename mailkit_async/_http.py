@@ -176,6 +176,10 @@ class AiohttpSender:
         if probe.capture_bodies:
             probe.request_body = body
         session = self._get_session()
+        if session.closed:
+            # A borrowed session its owner has closed: aiohttp would raise a bare
+            # RuntimeError. Nothing was sent.
+            raise ClientClosedError("the aiohttp session given to the client is closed")
         try:
             async with session.post(
                 url,
@@ -206,8 +210,10 @@ class AiohttpSender:
     async def aclose(self) -> None:
         """Close the session if this sender created it. Safe to call twice."""
         self._closed = True
-        session, self._session = self._session, None
-        if session is not None and self._owns_session:
+        session = self._session
+        # The session stays referenced until it is closed, so an aclose() that was
+        # cancelled half-way can be repeated.
+        if session is not None and self._owns_session and not session.closed:
             await session.close()
             # Let the connector's transports finish closing before the loop moves on.
             await asyncio.sleep(0)

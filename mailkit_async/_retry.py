@@ -198,10 +198,15 @@ async def retry_call(
     do_sleep = sleep or asyncio.sleep
     bounds = backoff_delays(policy)
     attempt_no = 0
+    last_error: MailkitError | None = None
     while True:
         attempt_no += 1
         left = deadline - clock()
         if left <= 0:
+            if last_error is not None:
+                # A pause overran the deadline: the last attempt's own error says best
+                # what happened (e.g. that nothing was sent), not a generic timeout.
+                raise last_error
             raise MailkitTimeout("the call's deadline passed before an attempt could start")
         try:
             result = await attempt(left)
@@ -224,6 +229,7 @@ async def retry_call(
                 raise
             if on_retry is not None:
                 on_retry(attempt_no, error, pause)
+            last_error = error
             await do_sleep(pause)
             continue
         if budget is not None:

@@ -208,6 +208,8 @@ class FunctionSpec:
         success_strings: Bare XML-RPC strings (or prefixes of them) that mean success.
         string_result: Whether any bare string is a legitimate result.
         empty_is_no_data: Whether a bare ``""`` answer means "no rows" (some reports).
+        at_most_once: Whether the call sends e-mail or SMS: after an attempt that may
+            have reached Mailkit it is never repeated, whatever the retry policy says.
         documentation: How complete Mailkit's own documentation of the shape is.
         category: The documentation section the function belongs to.
     """
@@ -221,6 +223,7 @@ class FunctionSpec:
     success_strings: tuple[str, ...] = ()
     string_result: bool = False
     empty_is_no_data: bool = False
+    at_most_once: bool = False
     documentation: Documentation = Documentation.FULL
     category: str = ""
     param_index: Mapping[str, Param] = attrs.field(init=False, repr=False, eq=False)

@@ -479,3 +479,21 @@ async def test_settling_with_a_closed_client_raises(emu: MailkitEmulator) -> Non
     with pytest.raises(ClientClosedError):
         await sender.settle()
     assert not sender.state.settled
+
+
+async def test_a_batch_that_cannot_be_built_is_reported_not_sent(
+    emu: MailkitEmulator, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from mailkit_async._bulk import _engine
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("planning bug")
+
+    monkeypatch.setattr(_engine, "split_duplicates", broken)
+    campaign, mailing_list = seed(emu)
+    async with connect(emu) as client, client.bulk(campaign, mailing_list) as sender:
+        report = await sender.send_all(people(3))
+    assert [(o.state, o.sent) for o in report.outcomes] == [(Outcome.REJECTED, False)] * 3
+    assert all("could not be built" in o.info for o in report.outcomes)
+    assert emu.calls(SEND) == []
+    assert "bulk batch could not be built" in caplog.text

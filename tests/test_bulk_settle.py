@@ -252,3 +252,26 @@ async def test_settle_reports_progress(emu: MailkitEmulator) -> None:
     assert after
     assert after[-1].polls == len(emu.calls(RESULTS)) >= 4
     assert (after[-1].accepted, after[-1].rejected, after[-1].batches_settled) == (2, 1, 2)
+
+
+async def test_a_client_closed_during_a_round_raises_instead_of_counting_a_poll(
+    emu: MailkitEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mailkit_async import ClientClosedError
+
+    campaign, mailing_list = seed(emu)
+    async with client_for(emu) as client:
+        async with client.bulk(campaign, mailing_list) as sender:
+            await sender.send_all(rows(emu))
+        state = sender.state
+        (record,) = state.batches
+
+        async def closed(*args: object, **kwargs: object) -> None:
+            raise ClientClosedError("the client is closed")
+
+        monkeypatch.setattr(client, "sendmail_mass_results", closed)
+        policy = SettlePolicy(first_delay=0.0, jitter=0.0)
+        with pytest.raises(ClientClosedError):
+            await poll_once(client, state, policy=policy)
+    assert record.polls == 0
+    assert record.settled_by != "deadline"

@@ -180,3 +180,59 @@ async def test_mass_recipient_validation(emulator: MailkitEmulator) -> None:
         with pytest.raises(ConfigurationError, match="not a sendmail_mass recipient"):
             await client.sendmail_mass(1, 2, [{"send_to": "a@b.cz", "colour": "red"}])
     assert emulator.requests == []
+
+
+async def test_closed_borrowed_session_is_a_library_error(emulator: MailkitEmulator) -> None:
+    session = aiohttp.ClientSession()
+    await session.close()
+    async with make_client(emulator, "json", session=session) as client:
+        with pytest.raises(ClientClosedError, match="session given to the client is closed"):
+            await client.mailinglist.list()
+    assert emulator.requests == []
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_sends_are_never_repeated_even_with_retry_unsafe(
+    emulator: MailkitEmulator, transport: str
+) -> None:
+    from mailkit_async import ConnectionLostError, RetryPolicy
+    from mailkit_async.testing import Fault
+
+    campaign = emulator.state.add_campaign("C")
+    mailing_list = emulator.state.add_mailing_list("L")
+    emulator.faults.add(Fault.close_after_body(function="mailkit.sendmail_mass"))
+    eager = RetryPolicy(retry_unsafe=True, initial_delay=0.0, max_delay=0.0)
+    async with make_client(emulator, transport, retry=eager) as client:
+        with pytest.raises(ConnectionLostError):
+            await client.sendmail_mass(campaign, mailing_list, [MassRecipient("a@example.cz")])
+    assert len(emulator.calls("mailkit.sendmail_mass")) == 1
+
+
+async def test_aclose_after_a_cancelled_close_still_closes_the_session(
+    emulator: MailkitEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    client = make_client(emulator, "json")
+    await client.mailinglist.list()
+    session = client.transport.sender.session  # type: ignore[attr-defined]
+    real_close = session.close
+    closes = 0
+
+    async def slow_first_close() -> None:
+        nonlocal closes
+        closes += 1
+        if closes == 1:
+            await asyncio.sleep(10)  # the first aclose() is cancelled here
+        await real_close()
+
+    monkeypatch.setattr(session, "close", slow_first_close)
+    closing = asyncio.ensure_future(client.aclose())
+    await asyncio.sleep(0.01)
+    closing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await closing
+    assert not session.closed
+    await client.aclose()
+    assert session.closed
+    assert closes == 2

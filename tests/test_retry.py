@@ -165,3 +165,24 @@ async def test_empty_budget_stops_retries_and_on_retry_is_told() -> None:
         )
     assert calls == 2
     assert seen == [(1, 0.0)]
+
+
+async def test_a_pause_that_overruns_the_deadline_raises_the_last_error() -> None:
+    clock = FakeClock()
+
+    async def oversleep(seconds: float) -> None:
+        clock.now += seconds + 10.0  # the event loop woke far too late
+
+    async def attempt(left: float) -> str:
+        raise ConnectError("refused")
+
+    with pytest.raises(ConnectError, match="refused"):
+        await retry_call(
+            attempt,
+            idempotent=False,
+            policy=RetryPolicy(max_attempts=5),
+            deadline=clock.now + 5.0,
+            sleep=oversleep,
+            clock=clock,
+            rng=lambda b: b,
+        )

@@ -358,7 +358,14 @@ class BulkSender:
         return jobs
 
     async def _run(self, group: Hashable, runs: list[Run[Wire]]) -> None:
-        jobs = self._plan(cast(Group, group), runs)
+        try:
+            jobs = self._plan(cast(Group, group), runs)
+        except Exception as exc:
+            # Nothing of this run went out: never report it as "outcome unknown".
+            logger.exception("bulk batch could not be built")
+            reason = f"not sent: the batch could not be built ({type(exc).__name__})"
+            self._record_not_sent([(group, runs)], reason)
+            return
         self._built += sum(1 for job in jobs if job.error is None)
         self._publish()
         done = 0
@@ -408,12 +415,16 @@ class BulkSender:
         )
 
     def _withdraw(self, owner: Owner, reason: str) -> None:
-        for group, runs in self._limiter.withdraw(owner):
-            spec = self._spec_for(group, runs)
-            self._record(not_sent(spec, None, reason).record, _segments(runs), None)
+        self._record_not_sent(self._limiter.withdraw(owner), reason)
 
     def _discard(self, reason: str) -> None:
-        for group, runs in self._limiter.discard():
+        self._record_not_sent(self._limiter.discard(), reason)
+
+    def _record_not_sent(
+        self, removed: Iterable[tuple[Hashable, list[Run[Wire]]]], reason: str
+    ) -> None:
+        """Account for runs that never went out: ``REJECTED``, safe to send again."""
+        for group, runs in removed:
             spec = self._spec_for(group, runs)
             self._record(not_sent(spec, None, reason).record, _segments(runs), None)
 

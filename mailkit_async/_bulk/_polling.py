@@ -25,7 +25,7 @@ from ._state import ANSWERED, BatchRecord, BulkJobState
 if TYPE_CHECKING:
     from .._client import MailkitClient
 
-__all__ = ["PollRound", "poll_once", "settle"]
+__all__ = ["PollRound", "due_at", "poll_once", "settle"]
 
 _MAX_GROWTH_STEPS = 64
 
@@ -51,7 +51,11 @@ class PollRound:
     errors: int = 0
 
 
-def _due_at(record: BatchRecord, policy: SettlePolicy) -> float:
+def due_at(record: BatchRecord, policy: SettlePolicy) -> float:
+    """When a batch's next results call is due (wall clock).
+
+    ``first_delay`` after the send, then whatever the last poll scheduled.
+    """
     if record.next_poll_at is not None:
         return record.next_poll_at
     return (record.sent_at or 0.0) + policy.first_delay
@@ -85,6 +89,8 @@ async def _poll(
     results: MassResults | None = None
     try:
         results = await client.sendmail_mass_results(record.request_id or 0)
+    except ClientClosedError:
+        raise  # not a failed poll: nothing more can be learnt with this client
     except MailkitError as error:
         record.last_error = f"{type(error).__name__}: {error.message}"
     failed = results is None
@@ -151,7 +157,7 @@ async def poll_once(
         elif record.request_id is None:
             _settle(record, "no_request_id")
             outcome["settled"] += 1
-        elif _due_at(record, policy) <= now:
+        elif due_at(record, policy) <= now:
             due.append(record)
     if due:
         gate = asyncio.Semaphore(max(1, max_concurrency))
@@ -160,8 +166,12 @@ async def poll_once(
             async with gate:
                 return await _poll(client, record, policy, clock, rng)
 
-        async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(one(record)) for record in due]
+        try:
+            async with asyncio.TaskGroup() as group:
+                tasks = [group.create_task(one(record)) for record in due]
+        except* ClientClosedError as closed:
+            # The only error _poll lets through; raised as itself, not as a group.
+            raise closed.exceptions[0] from None
         for task in tasks:
             changed, settled, failed = task.result()
             outcome["polled"] += 1
@@ -169,7 +179,7 @@ async def poll_once(
             outcome["settled"] += settled
             outcome["errors"] += failed
     open_records = [r for r in state.batches if not r.settled]
-    next_due = min((_due_at(r, policy) for r in open_records), default=None)
+    next_due = min((due_at(r, policy) for r in open_records), default=None)
     return PollRound(pending=len(open_records), next_due=next_due, **outcome)
 
 

@@ -116,56 +116,9 @@ def fit_batch(client: MailkitClient, batch: BatchSpec, max_bytes: int) -> list[P
     ]
 
 
-def not_sent(batch: BatchSpec, error: MailkitError | None, reason: str) -> BatchResult:
-    """The result of a batch the library did not send: every recipient ``REJECTED``, unsent."""
-    record = BatchRecord(
-        batch.batch_id,
-        batch.campaign_id,
-        batch.mailinglist_id,
-        NOT_SENT,
-        len(batch),
-        addresses_of(batch),
-        reason=reason,
-        sent_at=time.time(),
-        settled=True,
-        settled_by="final",
-    )
-    return BatchResult(record, error)
-
-
-def outcome_unknown(batch: BatchSpec, reason: str) -> BatchResult:
-    """The result of a batch whose call may have reached Mailkit without an answer."""
-    record = BatchRecord(
-        batch.batch_id,
-        batch.campaign_id,
-        batch.mailinglist_id,
-        UNKNOWN,
-        len(batch),
-        addresses_of(batch),
-        reason=reason,
-        sent_at=time.time(),
-        settled=True,
-        settled_by="final",
-    )
-    return BatchResult(record)
-
-
-def _describe(error: BaseException) -> str:
-    text = error.message if isinstance(error, MailkitError) else str(error)
-    return f"{type(error).__name__}: {text}"
-
-
-def _failed(batch: BatchSpec, error: MailkitError, may_have_left: bool) -> BatchResult:
-    status: BatchStatus
-    if isinstance(error, APIError):
-        status = REFUSED  # Mailkit answered, refusing the whole call: nothing was sent
-        reason = error.message
-    elif not may_have_left:
-        return not_sent(batch, error, f"not sent: {_describe(error)}")
-    else:
-        status = UNKNOWN
-        reason = f"outcome unknown: {_describe(error)}"
-    record = BatchRecord(
+def _final(batch: BatchSpec, status: BatchStatus, reason: str) -> BatchRecord:
+    """A batch record that no results call can change any more."""
+    return BatchRecord(
         batch.batch_id,
         batch.campaign_id,
         batch.mailinglist_id,
@@ -177,7 +130,30 @@ def _failed(batch: BatchSpec, error: MailkitError, may_have_left: bool) -> Batch
         settled=True,
         settled_by="final",
     )
-    return BatchResult(record, error)
+
+
+def not_sent(batch: BatchSpec, error: MailkitError | None, reason: str) -> BatchResult:
+    """The result of a batch the library did not send: every recipient ``REJECTED``, unsent."""
+    return BatchResult(_final(batch, NOT_SENT, reason), error)
+
+
+def outcome_unknown(batch: BatchSpec, reason: str) -> BatchResult:
+    """The result of a batch whose call may have reached Mailkit without an answer."""
+    return BatchResult(_final(batch, UNKNOWN, reason))
+
+
+def _describe(error: BaseException) -> str:
+    text = error.message if isinstance(error, MailkitError) else str(error)
+    return f"{type(error).__name__}: {text}"
+
+
+def _failed(batch: BatchSpec, error: MailkitError, may_have_left: bool) -> BatchResult:
+    if isinstance(error, APIError):
+        # Mailkit answered, refusing the whole call: nothing was sent
+        return BatchResult(_final(batch, REFUSED, error.message), error)
+    if not may_have_left:
+        return not_sent(batch, error, f"not sent: {_describe(error)}")
+    return BatchResult(_final(batch, UNKNOWN, f"outcome unknown: {_describe(error)}"), error)
 
 
 async def send_batch(

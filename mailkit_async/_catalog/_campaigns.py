@@ -219,6 +219,7 @@ _CAMPAIGN_SPECS: tuple[FunctionSpec, ...] = (
         "mailkit.campaigns.messages.test",
         "campaigns.messages_test",
         idempotent=False,
+        at_most_once=True,
         params=(
             id_param("ID_message", required=True),
             text_param("email", required=True),

@@ -42,6 +42,7 @@ SPECS: tuple[FunctionSpec, ...] = (
         "mailkit.sendmail",
         "sendmail",
         idempotent=False,
+        at_most_once=True,
         params=(
             id_param("mailinglist_id", required=True, quoted=False),
             id_param("campaign_id", required=True, quoted=False),
@@ -69,6 +70,7 @@ SPECS: tuple[FunctionSpec, ...] = (
         "mailkit.sendsms",
         "sendsms",
         idempotent=False,
+        at_most_once=True,
         params=(
             Param("campaign", json=as_any, xml=flags_as_text, required=True),
             struct_param("recipient", required=True),
@@ -85,6 +87,7 @@ SPECS: tuple[FunctionSpec, ...] = (
         "mailkit.sendmail_mass",
         "sendmail_mass",
         idempotent=False,
+        at_most_once=True,
         params=(
             Param("recipients", json=as_any, xml=mass_recipients_for_xmlrpc, required=True),
             struct_param("options", default=False),

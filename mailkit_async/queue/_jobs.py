@@ -26,6 +26,7 @@ from arq.worker import Retry
 from redis.exceptions import RedisError
 
 from .._bulk import BatchRecord, BatchSpec, BulkJobState, SettlePolicy, poll_once, send_batch
+from .._bulk._polling import due_at
 from .._bulk._send import outcome_unknown
 from .._exceptions import ConfigurationError
 from ._config import QueueConfig
@@ -195,13 +196,6 @@ async def _record_outcome(
     raise Retry(defer=runtime.config.lease_ttl)
 
 
-def _due(record: BatchRecord, policy: SettlePolicy) -> float:
-    """When a batch's next results call is due (the same rule ``poll_once`` applies)."""
-    if record.next_poll_at is not None:
-        return record.next_poll_at
-    return (record.sent_at or 0.0) + policy.first_delay
-
-
 async def enqueue_poll(
     pool: ArqRedis, config: QueueConfig, job_id: str, round_no: int, delay: float
 ) -> bool:
@@ -247,7 +241,7 @@ async def poll_results_job(ctx: dict[str, Any], job_id: str, round_no: int = 1) 
     waiting: list[float] = []
     for start in range(0, len(open_ids), 100):
         for record in await ledger.records(job_id, open_ids[start : start + 100]):
-            due = _due(record, policy)
+            due = due_at(record, policy)
             if due <= now and len(chosen) < POLL_LIMIT:
                 chosen.append(record)
             else:
@@ -256,7 +250,7 @@ async def poll_results_job(ctx: dict[str, Any], job_id: str, round_no: int = 1) 
         runtime, job_id, meta.campaign_id, meta.mailinglist_id, chosen, phases, policy
     )
     unsettled = [r for r in chosen if not r.settled]
-    waiting.extend(_due(r, policy) for r in unsettled)
+    waiting.extend(due_at(r, policy) for r in unsettled)
     pending = sum(1 for p in phases.values() if p.pending)
     complete = meta.closed and len(phases) == meta.batches and pending == 0 and not waiting
     summary: dict[str, Any] = {

@@ -192,8 +192,9 @@ class LeaseLimiter:
             yield lease
         finally:
             keeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await keeper
+            # wait() never raises the keeper's own cancellation, so a cancel aimed at
+            # this task (a job timeout, a shutdown) is not swallowed here.
+            await asyncio.wait({keeper})
             await asyncio.shield(self._release_quietly(lease))
 
     async def in_use(self) -> int:
