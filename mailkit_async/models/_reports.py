@@ -83,8 +83,27 @@ class CampaignOverview:
     click_rate: float | None = None
 
 
+@attrs.frozen(kw_only=True)
+class DeliveryCounts:
+    """The counters ``report.campaign`` and ``report.message`` share (0 when absent).
+
+    ``_u`` counts are unique recipients; ``rev`` is revenue.
+    """
+
+    send_count: int = 0
+    delivered_count: int = 0
+    read_count: int = 0
+    read_count_u: int = 0
+    click_count: int = 0
+    click_count_u: int = 0
+    conversion_count: int = 0
+    conversion_count_u: int = 0
+    rev: float = 0.0
+    """Revenue."""
+
+
 @attrs.frozen
-class DeliveryReport:
+class DeliveryReport(DeliveryCounts):
     """One delivery (``ID_send``) of a campaign (``mailkit.report.campaign``).
 
     ``id_send`` is the key for the ``report.message*`` functions. The page shows
@@ -98,27 +117,17 @@ class DeliveryReport:
     date2: _Day | None = None
     """The delivery's day (Mailkit's ``DATE2``)."""
     sender: str = attrs.field(default="", metadata=wire("FROM"))
-    send_count: int = 0
-    delivered_count: int = 0
-    read_count: int = 0
-    read_count_u: int = 0
-    click_count: int = 0
-    click_count_u: int = 0
     click_rate: float | None = None
     click_rate2: float | None = None
     """A second click rate; Mailkit does not define how it differs from ``click_rate``."""
-    conversion_count: int = 0
-    conversion_count_u: int = 0
     forward_count: int = 0
     print_count: int = 0
     spam_report: int = 0
     unsubscribe: int = 0
-    rev: float = 0.0
-    """Revenue."""
 
 
 @attrs.frozen
-class MessageReport:
+class MessageReport(DeliveryCounts):
     """Totals of one delivery (``mailkit.report.message``): a single object, not a list.
 
     ``rev`` is ``"10.00"`` text in JSON and a ``<double>`` in XML-RPC; ``failed_count``
@@ -129,18 +138,8 @@ class MessageReport:
     send_date: datetime | None = None
     utm: str = ""
     """The delivery's UTM campaign name."""
-    send_count: int = 0
-    delivered_count: int = 0
     failed_count: int = 0
-    read_count: int = 0
-    read_count_u: int = 0
-    click_count: int = 0
-    click_count_u: int = 0
     minipage_click_count: int = 0
-    conversion_count: int = 0
-    conversion_count_u: int = 0
-    rev: float = 0.0
-    """Revenue."""
 
 
 @attrs.frozen
