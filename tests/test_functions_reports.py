@@ -649,7 +649,7 @@ async def test_raw_messages_lower_case_keys_and_text_values() -> None:
             custom_2="two",
         )
     ]
-    assert rows[0].customs == {2: "two"}
+    assert rows[0].custom == {2: "two"}
 
 
 @pytest.mark.parametrize("key", ["ID_SEND_MESSGE", "ID_SEND_MESSAGE"])

@@ -277,16 +277,6 @@ class RawMessage(ProfileFields):
     s_os: str = ""
     preview_url: str = ""
 
-    @property
-    def customs(self) -> dict[int, str]:
-        """The custom fields that have a value, by number (1-25)."""
-        out: dict[int, str] = {}
-        for number in range(1, 26):
-            value: str = getattr(self, f"custom_{number}")
-            if value:
-                out[number] = value
-        return out
-
 
 @attrs.frozen
 class RawBounce:
