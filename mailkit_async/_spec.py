@@ -203,7 +203,8 @@ class FunctionSpec:
         idempotent: Whether repeating the call is safe (reads, reports, status calls).
         params: The documented arguments, in documented order.
         json_layout: Where the arguments sit in the JSON object.
-        xml_slots: The XML-RPC positional slots after client_id and client_md5: a
+        xml_slots: The XML-RPC positional slots after client_id and client_md5 (by
+            default the parameters in documented order): a
             parameter name, a ``Fixed`` placeholder or a ``Group`` struct.
         success_strings: Bare XML-RPC strings (or prefixes of them) that mean success.
         string_result: Whether any bare string is a legitimate result.
@@ -219,7 +220,9 @@ class FunctionSpec:
     idempotent: bool
     params: tuple[Param, ...] = ()
     json_layout: JsonLayout = JsonLayout.PARAMETERS
-    xml_slots: tuple[Slot, ...] = ()
+    xml_slots: tuple[Slot, ...] = attrs.field(
+        default=attrs.Factory(lambda self: tuple(p.name for p in self.params), takes_self=True)
+    )
     success_strings: tuple[str, ...] = ()
     string_result: bool = False
     empty_is_no_data: bool = False

@@ -54,15 +54,6 @@ SPECS: tuple[FunctionSpec, ...] = (
             # official PHP client does (an empty struct could read as a bad attachment).
             struct_param("attachment", default=False),
         ),
-        xml_slots=(
-            "mailinglist_id",
-            "campaign_id",
-            "main",
-            "recipient",
-            "contact",
-            "custom",
-            "attachment",
-        ),
         documentation=PARTIAL,
         category="campaign delivery",
     ),
@@ -76,7 +67,6 @@ SPECS: tuple[FunctionSpec, ...] = (
             struct_param("recipient", required=True),
             struct_param("content"),
         ),
-        xml_slots=("campaign", "recipient", "content"),
         # The answer is not documented at all (see SendSmsResult): a bare "OK" is
         # accepted as success rather than read as an error text.
         success_strings=("OK",),
@@ -93,7 +83,6 @@ SPECS: tuple[FunctionSpec, ...] = (
             struct_param("options", default=False),
         ),
         json_layout=JsonLayout.TOP_LEVEL,
-        xml_slots=("recipients", "options"),
         documentation=PARTIAL,
         category="campaign delivery",
     ),
@@ -107,7 +96,6 @@ SPECS: tuple[FunctionSpec, ...] = (
             id_param("ID_send", quoted=False, default=0),
             id_param("request_id", required=True, quoted=False),
         ),
-        xml_slots=("ID_send", "request_id"),
         documentation=PARTIAL,
         category="campaign delivery",
     ),

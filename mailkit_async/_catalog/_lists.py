@@ -170,7 +170,6 @@ SPECS: tuple[FunctionSpec, ...] = (
         "mailinglist.create",
         idempotent=False,
         params=(text_param("name", required=True), text_param("description", default="")),
-        xml_slots=("name", "description"),
         category=_CATEGORY,
     ),
     FunctionSpec(
@@ -182,7 +181,6 @@ SPECS: tuple[FunctionSpec, ...] = (
             # The PHP library sends "TRUE"/"FALSE" text on both wires.
             Param("keep_list", json=as_flag_text, xml=as_flag_text, xml_default="FALSE"),
         ),
-        xml_slots=("ID_user_list", "keep_list"),
         success_strings=("OK",),
         documentation=INFERRED,
         category=_CATEGORY,
@@ -199,7 +197,6 @@ SPECS: tuple[FunctionSpec, ...] = (
             struct_param("custom"),
             struct_param("params"),
         ),
-        xml_slots=("ID_user_list", "confirm", "personal", "address", "custom", "params"),
         success_strings=("Sent subscribe email",),
         documentation=PARTIAL,
         category=_CATEGORY,
@@ -236,7 +233,6 @@ SPECS: tuple[FunctionSpec, ...] = (
             id_param("ID_user_list", required=True, quoted=False),
             Param("recipients", json=as_any, xml=as_any, required=True),
         ),
-        xml_slots=("ID_user_list", "recipients"),
         documentation=PARTIAL,
         category=_CATEGORY,
     ),
@@ -251,7 +247,6 @@ SPECS: tuple[FunctionSpec, ...] = (
             Param("ID_email", json=as_numeric_text, xml=as_numeric_text, xml_default="0"),
             Param("limit", json=as_numeric_text, xml=as_numeric_text),
         ),
-        xml_slots=("ID_user_list", "status", "change_date", "ID_email", "limit"),
         documentation=PARTIAL,
         category=_CATEGORY,
     ),
@@ -260,7 +255,6 @@ SPECS: tuple[FunctionSpec, ...] = (
         "mailinglist.unsubscribed",
         idempotent=True,
         params=(Param("range_from", json=as_date_text, xml=as_date_text),),
-        xml_slots=("range_from",),
         category=_CATEGORY,
     ),
     FunctionSpec(
@@ -272,7 +266,6 @@ SPECS: tuple[FunctionSpec, ...] = (
             id_param("ID_email", default=0),
             id_param("limit", quoted=False),
         ),
-        xml_slots=("ID_user_list", "ID_email", "limit"),
         category=_CATEGORY,
     ),
     FunctionSpec(
@@ -306,7 +299,6 @@ SPECS: tuple[FunctionSpec, ...] = (
             id_param("ID_email", required=True, quoted=False),
             id_param("ID_user_list", required=True, quoted=False),
         ),
-        xml_slots=("ID_email", "ID_user_list"),
         category=_CATEGORY,
     ),
     FunctionSpec(
@@ -314,7 +306,6 @@ SPECS: tuple[FunctionSpec, ...] = (
         "email.delete",
         idempotent=False,
         params=(_email_ref_param("ID_email", required=True),),
-        xml_slots=("ID_email",),
         # XML-RPC answers the deleted IDs bare: one <int>, or "id,id" text for an address.
         success_strings=tuple("0123456789"),
         category=_CATEGORY,

@@ -37,7 +37,6 @@ def _per_delivery(
         method,
         idempotent=True,
         params=params,
-        xml_slots=tuple(p.name for p in params),
         documentation=documentation,
         category="reporting",
     )
@@ -49,7 +48,6 @@ SPECS: tuple[FunctionSpec, ...] = (
         "report.overview",
         idempotent=True,
         params=(_date("range_from"), _date("range_to")),
-        xml_slots=("range_from", "range_to"),
         documentation=PARTIAL,
         category="reporting",
     ),
@@ -88,7 +86,6 @@ SPECS: tuple[FunctionSpec, ...] = (
             _filter("ID_send_message"),
             id_param("limit"),
         ),
-        xml_slots=("ID_message", "ID_send", "ID_send_message", "limit"),
         documentation=PARTIAL,
         category="reporting",
     ),
@@ -102,7 +99,6 @@ SPECS: tuple[FunctionSpec, ...] = (
             _filter("ID_undelivered_log"),
             id_param("limit"),
         ),
-        xml_slots=("ID_message", "ID_send", "ID_undelivered_log", "limit"),
         documentation=PARTIAL,
         category="reporting",
     ),
@@ -119,7 +115,6 @@ SPECS: tuple[FunctionSpec, ...] = (
         ),
         # The page is unreadable: parameter names come from public client code and the
         # XML-RPC order is chosen by analogy with raw.messages / raw.bounces.
-        xml_slots=("ID_message", "ID_send", "ID_send_message", "ID_log", "limit"),
         documentation=INFERRED,
         category="reporting",
     ),
