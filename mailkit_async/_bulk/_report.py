@@ -3,15 +3,52 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING
 
 from .._exceptions import MailkitError
 from ._outcomes import Outcome, RecipientOutcome
 from ._state import BatchRecord, BulkJobState
 
-__all__ = ["BulkReport"]
+__all__ = ["BulkReport", "OutcomeCounts"]
 
 
-class BulkReport:
+class OutcomeCounts:
+    """Recipients per outcome, for a report backed by a ``BulkJobState`` (``state``)."""
+
+    if TYPE_CHECKING:
+
+        @property
+        def state(self) -> BulkJobState:
+            """The job state the counts come from."""
+            ...
+
+    @property
+    def job_id(self) -> str:
+        """The job's ID."""
+        return self.state.job_id
+
+    @property
+    def counts(self) -> dict[Outcome, int]:
+        """Recipients per outcome (recipients still pending are not included)."""
+        return self.state.counts()
+
+    @property
+    def accepted(self) -> int:
+        """Recipients ``ACCEPTED``."""
+        return self.counts[Outcome.ACCEPTED]
+
+    @property
+    def rejected(self) -> int:
+        """Recipients ``REJECTED`` (Mailkit's refusals and those never sent)."""
+        return self.counts[Outcome.REJECTED]
+
+    @property
+    def unknown(self) -> int:
+        """Recipients ``UNKNOWN``: reconcile them before sending again."""
+        return self.counts[Outcome.UNKNOWN]
+
+
+class BulkReport(OutcomeCounts):
     """Every recipient's outcome in one bulk job, kept up to date while it runs and settles.
 
     Each submitted recipient has exactly one outcome: ``ACCEPTED``, ``REJECTED`` or
@@ -34,34 +71,9 @@ class BulkReport:
         self._pending = pending
 
     @property
-    def job_id(self) -> str:
-        """The job's ID."""
-        return self._state.job_id
-
-    @property
     def state(self) -> BulkJobState:
         """The serialisable job state behind this report."""
         return self._state
-
-    @property
-    def counts(self) -> dict[Outcome, int]:
-        """Recipients per state."""
-        return self._state.counts()
-
-    @property
-    def accepted(self) -> int:
-        """Recipients ``ACCEPTED``."""
-        return self.counts[Outcome.ACCEPTED]
-
-    @property
-    def rejected(self) -> int:
-        """Recipients ``REJECTED``."""
-        return self.counts[Outcome.REJECTED]
-
-    @property
-    def unknown(self) -> int:
-        """Recipients ``UNKNOWN``."""
-        return self.counts[Outcome.UNKNOWN]
 
     @property
     def total(self) -> int:

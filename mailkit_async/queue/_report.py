@@ -7,12 +7,13 @@ from collections.abc import Iterator, Mapping
 import attrs
 
 from .._bulk import BatchRecord, BulkJobState, BulkReport, Outcome, RecipientOutcome
+from .._bulk._report import OutcomeCounts
 
 __all__ = ["QueueJobReport"]
 
 
 @attrs.frozen
-class QueueJobReport:
+class QueueJobReport(OutcomeCounts):
     """Where every recipient of a queued bulk job stands, as the ledger says now.
 
     Each registered recipient is either in a batch with an outcome (``state``: every
@@ -40,11 +41,6 @@ class QueueJobReport:
     settled_at: float | None = None
 
     @property
-    def job_id(self) -> str:
-        """The job's ID."""
-        return self.state.job_id
-
-    @property
     def settled(self) -> bool:
         """Closed, nothing pending, every batch registered and final."""
         return (
@@ -53,26 +49,6 @@ class QueueJobReport:
             and self.state.settled
             and (self.expected_batches is None or len(self.state.batches) == self.expected_batches)
         )
-
-    @property
-    def counts(self) -> dict[Outcome, int]:
-        """Recipients per outcome (pending ones not included)."""
-        return self.state.counts()
-
-    @property
-    def accepted(self) -> int:
-        """Recipients ``ACCEPTED``."""
-        return self.counts[Outcome.ACCEPTED]
-
-    @property
-    def rejected(self) -> int:
-        """Recipients ``REJECTED`` (Mailkit's refusals and those never sent)."""
-        return self.counts[Outcome.REJECTED]
-
-    @property
-    def unknown(self) -> int:
-        """Recipients ``UNKNOWN``: reconcile them before sending again."""
-        return self.counts[Outcome.UNKNOWN]
 
     @property
     def pending_recipients(self) -> int:
