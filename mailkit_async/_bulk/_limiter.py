@@ -152,16 +152,6 @@ class BatchLimiter(Generic[T]):
         return len(self._waiters) + self._reserved
 
     @property
-    def ready_batches(self) -> int:
-        """Batches cut and waiting for a slot."""
-        return len(self._ready)
-
-    @property
-    def buffered(self) -> int:
-        """Items in group buffers (not yet cut into a batch)."""
-        return sum(b.count for b in self._buffers.values())
-
-    @property
     def closed(self) -> bool:
         """Whether new items are refused."""
         return self._closed
