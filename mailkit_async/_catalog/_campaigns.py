@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from .._exceptions import ConfigurationError
 from .._spec import (
-    MISSING,
     Fixed,
     FunctionSpec,
     Group,
@@ -93,17 +92,6 @@ _UPDATE_MEMBERS = (
 _SCHEDULE_TARGETS = ("ID_query", "ID_delivery_feed")
 
 
-def _quoted_id(name: str, *, required: bool = False, default: WireValue = None) -> Param:
-    """An ID the documentation types as ``<string>`` on XML-RPC too."""
-    return Param(
-        name,
-        json=as_numeric_text,
-        xml=as_numeric_text,
-        required=required,
-        xml_default=default if default is not None else MISSING,
-    )
-
-
 _CAMPAIGN_SPECS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "mailkit.campaigns.list",
@@ -129,7 +117,7 @@ _CAMPAIGN_SPECS: tuple[FunctionSpec, ...] = (
         "campaigns.update",
         idempotent=False,
         params=(
-            _quoted_id("ID_message", required=True),
+            id_param("ID_message", xml_text=True, required=True),
             Param("update", json=as_lower_flag_text, xml=as_lower_flag_text, xml_default="true"),
             *(_encoded(n) for n in _UPDATE_MEMBERS),
         ),
@@ -148,9 +136,9 @@ _CAMPAIGN_SPECS: tuple[FunctionSpec, ...] = (
             text_param("subject", default=""),
             text_param("send_date", required=True),
             text_param("time_zone", default=""),
-            _quoted_id("ID_template", default=""),
-            _quoted_id("ID_query"),
-            _quoted_id("ID_delivery_feed"),
+            id_param("ID_template", xml_text=True, default=""),
+            id_param("ID_query", xml_text=True),
+            id_param("ID_delivery_feed", xml_text=True),
         ),
         xml_slots=(
             "ID_message",
@@ -275,7 +263,7 @@ _FILE_SPECS: tuple[FunctionSpec, ...] = (
         "mailkit.filemanager.list",
         "filemanager.list",
         idempotent=True,
-        params=(_quoted_id("ID_folder", default=""),),
+        params=(id_param("ID_folder", xml_text=True, default=""),),
         documentation=PARTIAL,
         category=_FILES,
     ),

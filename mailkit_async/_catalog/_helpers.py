@@ -11,13 +11,22 @@ INFERRED = Documentation.INFERRED
 
 
 def id_param(
-    name: str, *, required: bool = False, quoted: bool = True, default: int | None = None
+    name: str,
+    *,
+    required: bool = False,
+    quoted: bool = True,
+    xml_text: bool = False,
+    default: int | str | None = None,
 ) -> Param:
-    """An integer ID: ``<int>`` on XML-RPC, quoted digits in JSON unless ``quoted`` is False."""
+    """An integer ID.
+
+    JSON gets quoted digits unless ``quoted`` is False; XML-RPC gets ``<int>``, or
+    ``<string>`` digits with ``xml_text`` (where the page types the ID so).
+    """
     return Param(
         name,
         json=as_numeric_text if quoted else as_int,
-        xml=as_int,
+        xml=as_numeric_text if xml_text else as_int,
         required=required,
         xml_default=default if default is not None else MISSING,
     )

@@ -23,8 +23,11 @@ MAILKIT_DATETIME = "%Y-%m-%d %H:%M:%S"
 
 
 def _default(value: object) -> str:
+    """What orjson cannot write itself: bytes as base64, datetimes as Mailkit's text."""
     if isinstance(value, bytes | bytearray | memoryview):
         return base64.b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, datetime):
+        return value.strftime(MAILKIT_DATETIME)
     raise TypeError(f"cannot encode {type(value).__name__} as JSON")
 
 
@@ -34,12 +37,6 @@ _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME
 _OPTIONS_ANY_KEYS = _OPTIONS | orjson.OPT_NON_STR_KEYS
 
 
-def _default_with_dates(value: object) -> str:
-    if isinstance(value, datetime):
-        return value.strftime(MAILKIT_DATETIME)
-    return _default(value)
-
-
 def dumps(value: object) -> bytes:
     """Encode a value tree as compact UTF-8 JSON.
 
@@ -47,10 +44,10 @@ def dumps(value: object) -> bytes:
     infinities and integers beyond 64 bits raise ``EncodeError``.
     """
     try:
-        body = orjson.dumps(value, default=_default_with_dates, option=_OPTIONS)
+        body = orjson.dumps(value, default=_default, option=_OPTIONS)
     except (orjson.JSONEncodeError, TypeError):
         try:
-            body = orjson.dumps(value, default=_default_with_dates, option=_OPTIONS_ANY_KEYS)
+            body = orjson.dumps(value, default=_default, option=_OPTIONS_ANY_KEYS)
         except (orjson.JSONEncodeError, TypeError) as exc:
             raise EncodeError(f"value cannot be encoded as JSON: {exc}") from None
     # orjson writes NaN and infinities as null; only then is the tree walked to tell.
