@@ -5,9 +5,9 @@ exceptions into the library's. A failure before a connection was obtained (DNS,
 refused, TLS, connect timeout, no free pool slot) becomes ``ConnectError`` or
 ``TLSError``: the request never left. A failure after that becomes
 ``MailkitTimeout`` or ``ConnectionLostError``: the outcome is unknown. On a session
-the sender created itself, "a connection was obtained" is known exactly from
-aiohttp's tracing signals; on a borrowed session it is inferred from the exception
-class.
+the sender created itself, "a connection was obtained" is known exactly (its
+connector marks the attempt's probe); on a borrowed session it is inferred from the
+exception class.
 
 It never retries, never follows redirects, sends every request with explicit
 ``total``, ``connect``, ``sock_connect`` and ``sock_read`` limits, and reads at most
@@ -22,11 +22,13 @@ import asyncio
 import logging
 import ssl
 from collections.abc import Mapping, Sequence
-from types import SimpleNamespace
 from typing import Protocol
 
 import aiohttp
 import attrs
+from aiohttp.client_reqrep import ClientRequest
+from aiohttp.connector import Connection
+from aiohttp.tracing import Trace
 from yarl import URL
 
 from ._config import DEFAULT_LIMITS, Limits, Timeout
@@ -39,7 +41,7 @@ from ._exceptions import (
     ResponseTooLargeError,
     TLSError,
 )
-from ._probe import AttemptProbe, current_probe
+from ._probe import AttemptProbe, current_probe, probing
 from ._version import __version__
 
 __all__ = ["USER_AGENT", "AiohttpSender", "HttpSender", "RawResponse"]
@@ -89,20 +91,20 @@ def client_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:
     )
 
 
-async def _on_connected(
-    session: aiohttp.ClientSession, context: SimpleNamespace, params: object
-) -> None:
-    probe = context.trace_request_ctx
-    if isinstance(probe, AttemptProbe):
-        probe.connected = True
+class _ProbingConnector(aiohttp.TCPConnector):
+    """A connector that marks the running attempt's probe once it has a connection.
 
+    From then on the request may have left; before it, it provably has not.
+    """
 
-def _connection_tracer() -> aiohttp.TraceConfig:
-    """A trace config marking the attempt's probe once a connection is in hand."""
-    config = aiohttp.TraceConfig()
-    config.on_connection_create_end.append(_on_connected)
-    config.on_connection_reuseconn.append(_on_connected)
-    return config
+    async def connect(
+        self, req: ClientRequest, traces: list[Trace], timeout: aiohttp.ClientTimeout
+    ) -> Connection:
+        connection = await super().connect(req, traces, timeout)
+        probe = current_probe()
+        if probe is not None:
+            probe.connected = True
+        return connection
 
 
 class AiohttpSender:
@@ -142,7 +144,7 @@ class AiohttpSender:
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None:
-            connector = aiohttp.TCPConnector(
+            connector = _ProbingConnector(
                 limit=self._limits.max_connections,
                 limit_per_host=self._limits.max_connections,
                 ssl=self._verify_tls,
@@ -151,7 +153,7 @@ class AiohttpSender:
                 connector=connector,
                 trust_env=False,
                 headers={"User-Agent": USER_AGENT},
-                trace_configs=[_connection_tracer(), *self._trace_configs],
+                trace_configs=list(self._trace_configs) or None,
             )
         return self._session
 
@@ -172,7 +174,14 @@ class AiohttpSender:
         """Send ``body`` once; map aiohttp's failures to the library's errors."""
         if self._closed:
             raise ClientClosedError("the HTTP sender is closed")
-        probe = current_probe() or AttemptProbe()
+        probe = current_probe()
+        if probe is None:
+            # Called on its own (not through the client): the connector still needs a
+            # probe to mark.
+            with probing(AttemptProbe()):
+                return await self.post(
+                    url, body, headers, timeout=timeout, max_response_bytes=max_response_bytes
+                )
         if probe.capture_bodies:
             probe.request_body = body
         session = self._get_session()
@@ -235,6 +244,9 @@ async def _read_capped(response: aiohttp.ClientResponse, cap: int) -> bytes:
         raise ResponseTooLargeError(
             f"the answer announces {length} bytes, over the {cap}-byte limit; not read"
         )
+    if length is not None and "Content-Encoding" not in response.headers:
+        # Not compressed: the body is exactly the announced length, already checked.
+        return await response.read()
     chunks: list[bytes] = []
     size = 0
     async for chunk in response.content.iter_chunked(_CHUNK):

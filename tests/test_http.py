@@ -304,3 +304,28 @@ async def test_oversized_bodies_are_cut_off(transport: str, handler: object) -> 
     assert elapsed < 2.0
     assert str(cap) in str(caught.value)
     assert_library_error(caught.value)
+
+
+async def test_sender_used_on_its_own_tells_a_lost_answer_from_no_connection(
+    emulator: MailkitEmulator,
+) -> None:
+    # Without the client's per-attempt probe, the sender's connector still marks the
+    # moment a connection is in hand: a read timeout after it is an unknown outcome,
+    # a refused connection is provably "never left".
+    emulator.faults.add(Fault.delay(1.0, times=1))
+    sender = AiohttpSender()
+    url = emulator.url + "/json.fcgi"
+    body = b'{"function": "mailkit.campaigns.list", "id": "1", "md5": "x"}'
+    headers = {"Content-Type": "application/json"}
+    short = Timeout(connect=1, read=0.2, total=0.5, deadline=1)
+    try:
+        with pytest.raises(MailkitTimeout):
+            await sender.post(url, body, headers, timeout=short, max_response_bytes=MiB)
+        answer = await sender.post(url, body, headers, timeout=Timeout(), max_response_bytes=MiB)
+        assert answer.status == 200
+        with pytest.raises(ConnectError):
+            await sender.post(
+                "http://127.0.0.1:9/json.fcgi", body, headers, timeout=short, max_response_bytes=MiB
+            )
+    finally:
+        await sender.aclose()

@@ -44,7 +44,7 @@ Wire = dict[str, Any]
 Segments = list[tuple[Owner, int]]
 """Whose recipients a batch holds, in order: (owner, how many) with owners merged."""
 
-_CHUNK = 128  # recipients prepared together from a (synchronous) iterable
+_CHUNK = 512  # recipients prepared together from a (synchronous) iterable
 
 
 class _Job:

@@ -30,18 +30,23 @@ def _keys(addresses: Sequence[str]) -> list[str]:
     return list(map(str.lower, map(str.strip, addresses)))
 
 
+# For ASCII text, the characters ``normalize_address`` changes (upper case letters)
+# or may strip (white space) are flagged 1, everything else 0.
+_CHANGED_BY_NORMALISING: Final = bytes(
+    1 if "A" <= chr(code) <= "Z" or chr(code).isspace() else 0 for code in range(256)
+)
+
+
 def _distinct(addresses: Sequence[str]) -> bool:
     """Whether no two ``addresses`` are the same once normalised."""
     count = len(addresses)
-    if len(set(addresses)) == count:
-        # Already normalised (no upper case, no white space anywhere): the raw
-        # comparison is the normalised one. Checked on one joined text, which is cheap.
-        joined = "\x00".join(addresses)
-        words = joined.split(None, 1)
-        if joined.lower() == joined and len(words) == 1 and len(words[0]) == len(joined):
-            return True
-    elif count:
+    if len(set(addresses)) != count:
         return False
+    # Distinct as given: when no address has a character that normalising changes or
+    # strips (checked on one joined ASCII text in one pass), they stay distinct.
+    joined = "".join(addresses)
+    if joined.isascii() and 1 not in joined.encode("ascii").translate(_CHANGED_BY_NORMALISING):
+        return True
     return len(set(_keys(addresses))) == count
 
 
