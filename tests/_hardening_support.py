@@ -17,10 +17,9 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from mailkit_async import MailkitClient, MailkitError
-from mailkit_async.testing import MailkitEmulator
+from mailkit_async import MailkitError
 
-TRANSPORTS = ("json", "xmlrpc")
+from .conftest import TRANSPORTS as TRANSPORTS
 
 
 def free_port() -> int:
@@ -65,13 +64,6 @@ async def eventually(condition: Callable[[], object], seconds: float = 5.0) -> N
             return
         await asyncio.sleep(0.01)
     raise AssertionError("the condition never became true")
-
-
-def client_for(emu: MailkitEmulator, transport: str, **options: Any) -> MailkitClient:
-    """A client pointed at the emulator with its credentials."""
-    return MailkitClient(
-        emu.client_id, emu.client_md5, transport=transport, base_url=emu.url, **options
-    )  # type: ignore[arg-type]
 
 
 class Bystander:

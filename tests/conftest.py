@@ -18,8 +18,8 @@ async def emulator() -> AsyncIterator[MailkitEmulator]:
         yield emu
 
 
-def make_client(emu: MailkitEmulator, transport: str, **options: object) -> MailkitClient:
-    """A client for ``emu`` over ``transport``."""
+def make_client(emu: MailkitEmulator, transport: str = "json", **options: object) -> MailkitClient:
+    """A client for ``emu`` over ``transport`` (use it with ``async with``)."""
     return MailkitClient(
         emu.client_id,
         emu.client_md5,
@@ -27,6 +27,23 @@ def make_client(emu: MailkitEmulator, transport: str, **options: object) -> Mail
         base_url=emu.url,
         **options,  # type: ignore[arg-type]
     )
+
+
+@pytest.fixture
+def emu(emulator: MailkitEmulator) -> MailkitEmulator:
+    """The test's emulator, under the short name most tests use."""
+    return emulator
+
+
+@pytest.fixture(params=TRANSPORTS)
+def transport(request: pytest.FixtureRequest) -> str:
+    """Each wire format in turn."""
+    return str(request.param)
+
+
+def seed(emu: MailkitEmulator) -> tuple[int, int]:
+    """A campaign and a mailing list to send bulk jobs to: (campaign ID, list ID)."""
+    return emu.state.add_campaign("Bulk", "Hello"), emu.state.add_mailing_list("Bulk")
 
 
 @pytest.fixture(params=TRANSPORTS)

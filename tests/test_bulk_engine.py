@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator, Mapping
-from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
@@ -30,36 +29,9 @@ from mailkit_async._types import WireValue
 from mailkit_async.models import MassRecipient
 from mailkit_async.testing import Fault, MailkitEmulator
 
+from .conftest import make_client, seed
+
 SEND = "mailkit.sendmail_mass"
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[MailkitEmulator]:
-    async with MailkitEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture(params=["json", "xmlrpc"])
-def transport(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@asynccontextmanager
-async def connect(
-    emu: MailkitEmulator, transport: str = "json", **kw: Any
-) -> AsyncIterator[MailkitClient]:
-    async with MailkitClient(
-        emu.client_id,
-        emu.client_md5,
-        transport=transport,
-        base_url=emu.url,
-        **kw,  # type: ignore[arg-type]
-    ) as client:
-        yield client
-
-
-def seed(emu: MailkitEmulator) -> tuple[int, int]:
-    return emu.state.add_campaign("Bulk", "Hello"), emu.state.add_mailing_list("Bulk")
 
 
 def people(count: int, prefix: str = "user") -> list[dict[str, Any]]:
@@ -82,7 +54,7 @@ async def test_send_all_takes_iterables_and_async_iterables(
             yield row
 
     async with (
-        connect(emu, transport) as client,
+        make_client(emu, transport) as client,
         client.bulk(campaign, mailing_list, max_batch_recipients=5) as sender,
     ):
         report = await sender.send_all(people(12))
@@ -102,7 +74,7 @@ async def test_one_at_a_time_submitters_share_calls_and_get_their_own_outcome(
 ) -> None:
     campaign, mailing_list = seed(emu)
     async with (
-        connect(emu, transport) as client,
+        make_client(emu, transport) as client,
         client.bulk(campaign, mailing_list, linger=0.05) as sender,
     ):
         rows = people(25)
@@ -124,7 +96,7 @@ async def test_recipients_are_grouped_per_campaign_and_list(emu: MailkitEmulator
         {"send_to": "d@example.com", "create_email": True, "mailinglist_id": str(other_list)},
         {"send_to": "e@example.com", "create_email": True, "campaign_id": other_campaign},
     ]
-    async with connect(emu) as client, client.bulk(campaign, mailing_list) as sender:
+    async with make_client(emu) as client, client.bulk(campaign, mailing_list) as sender:
         await sender.send_all(rows)
     calls = {
         (c.params["recipients"][0]["campaign_id"], c.params["recipients"][0]["mailinglist_id"]): [  # type: ignore[index]
@@ -150,7 +122,7 @@ async def test_batches_are_split_by_encoded_size(emu: MailkitEmulator) -> None:
     limit = 4000
     rows = [{**row, "subject": "x" * 200} for row in people(60)]
     async with (
-        connect(emu) as client,
+        make_client(emu) as client,
         client.bulk(campaign, mailing_list, max_batch_bytes=limit) as sender,
     ):
         await sender.send_all(rows)
@@ -174,7 +146,7 @@ async def test_a_recipient_the_wire_cannot_carry_is_isolated_and_others_keep_the
     rows = [*people(4, "all")[:3], bad, *people(6, "all")[3:]]
     singles: list[asyncio.Task[Any]] = []
     async with (
-        connect(emu, transport) as client,
+        make_client(emu, transport) as client,
         client.bulk(campaign, mailing_list, linger=0.5, max_batch_recipients=50) as sender,
     ):
 
@@ -210,7 +182,7 @@ async def test_at_most_k_calls_in_flight(emu: MailkitEmulator, transport: str) -
     campaign, mailing_list = seed(emu)
     emu.faults.add(Fault.delay(0.05, function=SEND, times=None))
     async with (
-        connect(emu, transport) as client,
+        make_client(emu, transport) as client,
         client.bulk(campaign, mailing_list, max_batch_recipients=3, max_in_flight=2) as sender,
     ):
         await sender.send_all(people(30))
@@ -236,7 +208,7 @@ async def test_producers_wait_while_the_queue_is_full(emu: MailkitEmulator) -> N
             yield row
 
     async with (
-        connect(emu) as client,
+        make_client(emu) as client,
         client.bulk(
             campaign,
             mailing_list,
@@ -263,7 +235,7 @@ async def test_the_same_address_twice_goes_in_separate_calls(emu: MailkitEmulato
         {"send_to": " A@Example.com", "create_email": True, "subject": "second"},
         {"send_to": "a@example.com", "create_email": True, "subject": "third"},
     ]
-    async with connect(emu) as client, client.bulk(campaign, mailing_list) as sender:
+    async with make_client(emu) as client, client.bulk(campaign, mailing_list) as sender:
         await sender.send_all(rows)
     calls = [[r.get("subject") for r in c.params["recipients"]] for c in emu.calls(SEND)]  # type: ignore[union-attr]
     assert calls == [["first", None], ["second"], ["third"]]
@@ -281,7 +253,7 @@ async def test_an_address_missing_from_the_answer_is_unknown(emu: MailkitEmulato
             orjson.dumps(answer), content_type="application/json", process=True, function=SEND
         )
     )
-    async with connect(emu) as client, client.bulk(campaign, mailing_list) as sender:
+    async with make_client(emu) as client, client.bulk(campaign, mailing_list) as sender:
         await sender.send_all([*people(1, "a"), {"send_to": "b@example.com"}])
     by_address = {o.send_to: o for o in sender.report.outcomes}
     assert by_address["a0@example.com"].state is Outcome.UNKNOWN
@@ -297,7 +269,7 @@ async def test_mailkit_refusing_the_call_rejects_its_recipients(
     campaign, mailing_list = seed(emu)
     emu.faults.add(Fault.error("Invalid ID_message", function=SEND))
     async with (
-        connect(emu, transport) as client,
+        make_client(emu, transport) as client,
         client.bulk(campaign, mailing_list, max_batch_recipients=2) as sender,
     ):
         await sender.send_all(people(4))
@@ -326,7 +298,7 @@ async def test_wrong_credentials_reject_without_a_retry(emu: MailkitEmulator) ->
 async def test_id_send_today_is_sent_as_an_option(emu: MailkitEmulator, transport: str) -> None:
     campaign, mailing_list = seed(emu)
     async with (
-        connect(emu, transport) as client,
+        make_client(emu, transport) as client,
         client.bulk(campaign, mailing_list, id_send="today", max_batch_recipients=2) as sender,
     ):
         await sender.send_all(people(4))
@@ -339,7 +311,7 @@ async def test_progress_reaches_the_callback_and_the_stream(emu: MailkitEmulator
     campaign, mailing_list = seed(emu)
     seen: list[BulkProgress] = []
     streamed: list[BulkProgress] = []
-    async with connect(emu) as client:
+    async with make_client(emu) as client:
         sender = client.bulk(
             campaign, mailing_list, max_batch_recipients=4, on_progress=seen.append
         )
@@ -372,7 +344,7 @@ async def test_keep_outcomes_false_keeps_counts_and_problems_only(emu: MailkitEm
         )
     )
     async with (
-        connect(emu) as client,
+        make_client(emu) as client,
         client.bulk(campaign, mailing_list, keep_outcomes=False, max_batch_recipients=2) as sender,
     ):
         await sender.send_all(people(2, "x") + people(4, "y"))
@@ -384,7 +356,7 @@ async def test_keep_outcomes_false_keeps_counts_and_problems_only(emu: MailkitEm
 
 async def test_closed_sender_refuses_new_recipients(emu: MailkitEmulator) -> None:
     campaign, mailing_list = seed(emu)
-    async with connect(emu) as client:
+    async with make_client(emu) as client:
         async with client.bulk(campaign, mailing_list) as sender:
             await sender.send(people(1)[0])
         assert sender.closed
@@ -404,7 +376,7 @@ async def test_a_bad_recipient_stops_send_all_and_nothing_is_sent_twice(
     campaign, mailing_list = seed(emu)
     rows: list[Any] = [*people(3), {"send_to": "x@example.com", "typo": True}, *people(3, "late")]
     async with (
-        connect(emu) as client,
+        make_client(emu) as client,
         client.bulk(campaign, mailing_list, linger=1.0) as sender,
     ):
         with pytest.raises(ConfigurationError, match="typo"):
@@ -463,7 +435,7 @@ async def test_custom_transports_are_supported(emu: MailkitEmulator) -> None:
 
 async def test_events_after_close_yield_the_final_snapshot_and_end(emu: MailkitEmulator) -> None:
     campaign, mailing_list = seed(emu)
-    async with connect(emu) as client:
+    async with make_client(emu) as client:
         async with client.bulk(campaign, mailing_list) as sender:
             await sender.send_all(people(3))
         snapshots = [s async for s in sender.events()]
@@ -474,7 +446,7 @@ async def test_events_after_close_yield_the_final_snapshot_and_end(emu: MailkitE
 
 async def test_settling_with_a_closed_client_raises(emu: MailkitEmulator) -> None:
     campaign, mailing_list = seed(emu)
-    async with connect(emu) as client, client.bulk(campaign, mailing_list) as sender:
+    async with make_client(emu) as client, client.bulk(campaign, mailing_list) as sender:
         await sender.send_all(people(2))
     with pytest.raises(ClientClosedError):
         await sender.settle()
@@ -491,7 +463,7 @@ async def test_a_batch_that_cannot_be_built_is_reported_not_sent(
 
     monkeypatch.setattr(_engine, "split_duplicates", broken)
     campaign, mailing_list = seed(emu)
-    async with connect(emu) as client, client.bulk(campaign, mailing_list) as sender:
+    async with make_client(emu) as client, client.bulk(campaign, mailing_list) as sender:
         report = await sender.send_all(people(3))
     assert [(o.state, o.sent) for o in report.outcomes] == [(Outcome.REJECTED, False)] * 3
     assert all("could not be built" in o.info for o in report.outcomes)

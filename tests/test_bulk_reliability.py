@@ -7,8 +7,6 @@ import logging
 import socket
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
@@ -40,40 +38,13 @@ from mailkit_async import (
 from mailkit_async._types import WireValue
 from mailkit_async.testing import Fault, MailkitEmulator
 
+from .conftest import make_client, seed
+
 SEND = "mailkit.sendmail_mass"
 RESULTS = "mailkit.sendmail_mass.results"
 FAST_SETTLE = SettlePolicy(
     first_delay=0.0, interval=0.02, multiplier=1.0, stable_polls=2, stable_window=0.0, jitter=0.0
 )
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[MailkitEmulator]:
-    async with MailkitEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture(params=["json", "xmlrpc"])
-def transport(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@asynccontextmanager
-async def connect(
-    emu: MailkitEmulator, transport: str = "json", **kw: Any
-) -> AsyncIterator[MailkitClient]:
-    async with MailkitClient(
-        emu.client_id,
-        emu.client_md5,
-        transport=transport,  # type: ignore[arg-type]
-        base_url=emu.url,
-        **kw,
-    ) as client:
-        yield client
-
-
-def seed(emu: MailkitEmulator) -> tuple[int, int]:
-    return emu.state.add_campaign("Bulk", "Hello"), emu.state.add_mailing_list("Bulk")
 
 
 def people(count: int, prefix: str = "user") -> list[dict[str, Any]]:
@@ -114,7 +85,7 @@ async def test_reset_after_the_body_was_read_is_unknown_and_never_resent(
 ) -> None:
     campaign, mailing_list = seed(emu)
     emu.faults.add(Fault.close_after_body(function=SEND))
-    async with connect(emu, transport) as client:
+    async with make_client(emu, transport) as client:
         async with client.bulk(campaign, mailing_list, max_batch_recipients=3) as sender:
             outcomes = await asyncio.gather(*(sender.send(r) for r in people(3)))
             later = await sender.send(people(1, "later")[0])
@@ -145,7 +116,7 @@ async def test_call_hooks_fire_once_per_bulk_batch(emu: MailkitEmulator, transpo
     hooks = CallHooks(on_attempt=attempts.append, on_call=calls.append)
     emu.faults.add(Fault.close_after_body(function=SEND))  # the first batch: answer lost
     async with (
-        connect(emu, transport, hooks=hooks) as client,
+        make_client(emu, transport, hooks=hooks) as client,
         client.bulk(campaign, mailing_list, max_batch_recipients=3, max_in_flight=1) as sender,
     ):
         await sender.send_all(people(8))
@@ -173,7 +144,7 @@ async def test_retry_unsafe_never_repeats_a_bulk_call(emu: MailkitEmulator) -> N
     emu.faults.add(Fault.status(503, function=SEND))
     emu.faults.add(Fault.status(503, function=create))
     policy = RetryPolicy(max_attempts=4, initial_delay=0.01, max_delay=0.01, retry_unsafe=True)
-    async with connect(emu, retry=policy, hooks=CallHooks(on_call=calls.append)) as client:
+    async with make_client(emu, retry=policy, hooks=CallHooks(on_call=calls.append)) as client:
         async with client.bulk(campaign, mailing_list, linger=0.0, max_in_flight=1) as sender:
             lost = await sender.send(people(1, "lost")[0])
             busy = await sender.send(people(1, "busy")[0])
@@ -193,7 +164,7 @@ async def test_a_call_that_cannot_be_encoded_is_reported_without_an_attempt(
     calls: list[CallFinished] = []
     hooks = CallHooks(on_attempt=attempts.append, on_call=calls.append)
     recipients = [{"send_to": "a@example.com", "customs": {"tags": {"x"}}}]  # a set: no wire
-    async with connect(emu, transport, hooks=hooks) as client:
+    async with make_client(emu, transport, hooks=hooks) as client:
         with pytest.raises(EncodeError) as caught:
             await client.call(SEND, {"recipients": recipients})
     assert caught.value.function == SEND
@@ -207,7 +178,7 @@ async def test_a_call_that_cannot_be_encoded_is_reported_without_an_attempt(
 async def test_an_encoded_call_needs_an_open_client_and_its_own_transport(
     emu: MailkitEmulator,
 ) -> None:
-    async with connect(emu) as client:
+    async with make_client(emu) as client:
         body = client._encode("mailkit.campaigns.list", {})
         assert body is not None
         assert await client._call_encoded("mailkit.campaigns.list", body) == []
@@ -352,7 +323,7 @@ async def test_dns_failures_are_retried_and_never_double_send(
 async def test_pool_acquire_timeout_is_pre_send_and_retried(emu: MailkitEmulator) -> None:
     campaign, mailing_list = seed(emu)
     emu.faults.add(Fault.delay(0.5, function="mailkit.mailinglist.list"))
-    async with connect(
+    async with make_client(
         emu,
         limits=Limits(max_connections=1),
         timeout=Timeout(connect=0.15, read=2.0, total=3.0, deadline=5.0),
@@ -382,7 +353,7 @@ async def test_read_timeout_after_send_is_unknown_without_retry(
     emu.faults.add(Fault.stall(5.0, function=SEND))
     read = 0.3
     async with (
-        connect(
+        make_client(
             emu, transport, timeout=Timeout(connect=1.0, read=read, total=10.0, deadline=20.0)
         ) as client,
         client.bulk(campaign, mailing_list, linger=0.0) as sender,
@@ -403,7 +374,7 @@ async def test_cancel_before_send_removes_the_recipient(emu: MailkitEmulator) ->
     campaign, mailing_list = seed(emu)
     a, b, c = people(3)
     async with (
-        connect(emu) as client,
+        make_client(emu) as client,
         client.bulk(campaign, mailing_list, linger=0.3) as sender,
     ):
         tasks = [asyncio.create_task(sender.send(r)) for r in (a, b, c)]
@@ -426,7 +397,7 @@ async def test_cancelled_send_all_withdraws_what_is_still_queued(emu: MailkitEmu
     campaign, mailing_list = seed(emu)
     emu.faults.add(Fault.delay(0.3, function=SEND))
     async with (
-        connect(emu) as client,
+        make_client(emu) as client,
         client.bulk(campaign, mailing_list, max_batch_recipients=5, max_in_flight=1) as sender,
     ):
         task = asyncio.create_task(sender.send_all(people(15)))
@@ -451,7 +422,7 @@ async def test_cancelled_caller_does_not_cancel_the_call(
     campaign, mailing_list = seed(emu)
     emu.faults.add(Fault.delay(0.3, function=SEND))
     async with (
-        connect(emu, transport) as client,
+        make_client(emu, transport) as client,
         client.bulk(campaign, mailing_list, linger=0.0) as sender,
     ):
         task = asyncio.create_task(sender.send(people(1)[0]))
@@ -482,7 +453,7 @@ async def test_cancelled_block_gives_in_flight_calls_close_timeout_then_unknown(
             holder.append(sender)
             await sender.send_all(people(6))
 
-    async with connect(emu) as client:
+    async with make_client(emu) as client:
         task = asyncio.create_task(job(client))
         await wait_for(lambda: emu.in_flight == 1)
         started = time.monotonic()
@@ -510,7 +481,7 @@ async def test_close_flushes_queued_and_refuses_new_recipients(
 ) -> None:
     campaign, mailing_list = seed(emu)
     emu.faults.add(Fault.delay(0.1, function=SEND, times=None))
-    async with connect(emu, transport) as client:
+    async with make_client(emu, transport) as client:
         sender = client.bulk(
             campaign, mailing_list, max_batch_recipients=2, max_in_flight=1, linger=5.0
         )
@@ -537,7 +508,7 @@ async def test_close_timeout_cancels_calls_in_flight_and_skips_queued(
 ) -> None:
     campaign, mailing_list = seed(emu)
     emu.faults.add(Fault.stall(5.0, function=SEND))
-    async with connect(emu) as client:
+    async with make_client(emu) as client:
         sender = client.bulk(
             campaign,
             mailing_list,
@@ -580,7 +551,7 @@ async def test_exception_in_the_block_discards_or_flushes_queued(
             await wait_for(lambda: emu.in_flight == 1)
             raise RuntimeError("boom")
 
-    async with connect(emu) as client:
+    async with make_client(emu) as client:
         with pytest.raises(RuntimeError, match="boom"):
             await block(client)
         outcomes = await asyncio.gather(*tasks)
@@ -608,7 +579,7 @@ async def test_one_bad_recipient_does_not_fail_the_others_and_results_match_by_a
         {"send_to": "not-an-address", "create_email": True},
         *people(2, "other"),
     ]
-    async with connect(emu) as client:
+    async with make_client(emu) as client:
         async with client.bulk(campaign, mailing_list) as sender:
             await sender.send_all(rows)
         assert sender.report.accepted == 6  # the answer listed everyone
@@ -656,7 +627,7 @@ async def test_twenty_concurrent_batches_do_not_cross_talk(
         rows.extend(people(4, f"b{batch}-"))
         emu.state.unsubscribe(f"b{batch}-gone@example.com")
         rows.append({"send_to": f"b{batch}-gone@example.com", "create_email": True})
-    async with connect(emu, transport) as client:
+    async with make_client(emu, transport) as client:
         async with client.bulk(
             campaign, mailing_list, max_batch_recipients=5, max_in_flight=20, linger=0.02
         ) as sender:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
@@ -13,7 +12,6 @@ import pytest
 from mailkit_async import (
     BulkJobState,
     BulkProgress,
-    MailkitClient,
     Outcome,
     RetryPolicy,
     SettlePolicy,
@@ -22,29 +20,10 @@ from mailkit_async import (
 from mailkit_async._bulk import settle
 from mailkit_async.testing import Fault, MailkitEmulator
 
+from .conftest import make_client, seed
+
 SEND = "mailkit.sendmail_mass"
 RESULTS = "mailkit.sendmail_mass.results"
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[MailkitEmulator]:
-    async with MailkitEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture(params=["json", "xmlrpc"])
-def transport(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-def client_for(emu: MailkitEmulator, transport: str = "json", **kw: Any) -> MailkitClient:
-    return MailkitClient(
-        emu.client_id,
-        emu.client_md5,
-        transport=transport,  # type: ignore[arg-type]
-        base_url=emu.url,
-        **kw,
-    )
 
 
 def rows(emu: MailkitEmulator) -> list[dict[str, Any]]:
@@ -56,12 +35,8 @@ def rows(emu: MailkitEmulator) -> list[dict[str, Any]]:
     ]
 
 
-def seed(emu: MailkitEmulator) -> tuple[int, int]:
-    return emu.state.add_campaign("Bulk", "Hello"), emu.state.add_mailing_list("Bulk")
-
-
 async def test_ok_while_processing_is_not_mistaken_for_finished(transport: str) -> None:
-    async with MailkitEmulator(results_delay=0.4) as emu, client_for(emu, transport) as client:
+    async with MailkitEmulator(results_delay=0.4) as emu, make_client(emu, transport) as client:
         campaign, mailing_list = seed(emu)
         async with client.bulk(campaign, mailing_list) as sender:
             await sender.send_all(rows(emu))
@@ -88,7 +63,7 @@ async def test_ok_while_processing_is_not_mistaken_for_finished(transport: str) 
 
 async def test_without_a_stable_window_an_early_ok_would_settle_too_soon() -> None:
     # The counter-example the policy exists for: two quick OKs while still processing.
-    async with MailkitEmulator(results_delay=0.4) as emu, client_for(emu) as client:
+    async with MailkitEmulator(results_delay=0.4) as emu, make_client(emu) as client:
         campaign, mailing_list = seed(emu)
         async with client.bulk(campaign, mailing_list) as sender:
             await sender.send_all(rows(emu))
@@ -102,7 +77,7 @@ async def test_without_a_stable_window_an_early_ok_would_settle_too_soon() -> No
 
 async def test_a_saved_state_settles_in_another_client(emu: MailkitEmulator) -> None:
     campaign, mailing_list = seed(emu)
-    async with client_for(emu) as client:
+    async with make_client(emu) as client:
         async with client.bulk(
             campaign, mailing_list, id_send="today", max_batch_recipients=2
         ) as sender:
@@ -111,7 +86,7 @@ async def test_a_saved_state_settles_in_another_client(emu: MailkitEmulator) -> 
     assert emu.client_md5 not in saved
     state = BulkJobState.from_dict(json.loads(saved))
     assert state == sender.state
-    async with client_for(emu, "xmlrpc") as other:
+    async with make_client(emu, "xmlrpc") as other:
         report = await other.settle_bulk(
             state, policy=SettlePolicy(first_delay=0.0, interval=0.01, stable_window=0.0)
         )
@@ -127,7 +102,7 @@ async def test_a_saved_state_settles_in_another_client(emu: MailkitEmulator) -> 
 
 async def test_poll_once_waits_for_the_first_delay(emu: MailkitEmulator) -> None:
     campaign, mailing_list = seed(emu)
-    async with client_for(emu) as client:
+    async with make_client(emu) as client:
         async with client.bulk(campaign, mailing_list) as sender:
             await sender.send_all(rows(emu))
         state = sender.state
@@ -151,7 +126,7 @@ async def test_poll_once_waits_for_the_first_delay(emu: MailkitEmulator) -> None
 
 async def test_settle_never_sleeps_past_the_deadline(emu: MailkitEmulator) -> None:
     campaign, mailing_list = seed(emu)
-    async with client_for(emu) as client:
+    async with make_client(emu) as client:
         async with client.bulk(campaign, mailing_list) as sender:
             await sender.send_all(rows(emu))
         (record,) = sender.state.batches
@@ -182,7 +157,7 @@ async def test_settle_never_sleeps_past_the_deadline(emu: MailkitEmulator) -> No
 
 async def test_settle_returns_by_its_real_deadline(emu: MailkitEmulator) -> None:
     campaign, mailing_list = seed(emu)
-    async with client_for(emu) as client:
+    async with make_client(emu) as client:
         async with client.bulk(campaign, mailing_list) as sender:
             await sender.send_all(rows(emu))
         (record,) = sender.state.batches
@@ -198,7 +173,7 @@ async def test_settle_returns_by_its_real_deadline(emu: MailkitEmulator) -> None
 async def test_failed_polls_are_recorded_and_tried_again(emu: MailkitEmulator) -> None:
     campaign, mailing_list = seed(emu)
     emu.faults.add(Fault.status(503, function=RESULTS, times=2))
-    async with client_for(emu, retry=RetryPolicy(max_attempts=1)) as client:
+    async with make_client(emu, retry=RetryPolicy(max_attempts=1)) as client:
         async with client.bulk(campaign, mailing_list) as sender:
             await sender.send_all(rows(emu))
         state = sender.state
@@ -224,7 +199,7 @@ async def test_batches_without_a_results_handle_settle_at_once(emu: MailkitEmula
     )
     emu.faults.add(Fault.error("Unauthorized", function=SEND))
     seen: list[BulkProgress] = []
-    async with client_for(emu) as client:
+    async with make_client(emu) as client:
         async with client.bulk(
             campaign, mailing_list, max_batch_recipients=1, max_in_flight=1, on_progress=seen.append
         ) as sender:
@@ -241,7 +216,7 @@ async def test_batches_without_a_results_handle_settle_at_once(emu: MailkitEmula
 async def test_settle_reports_progress(emu: MailkitEmulator) -> None:
     campaign, mailing_list = seed(emu)
     seen: list[BulkProgress] = []
-    async with client_for(emu) as client:
+    async with make_client(emu) as client:
         async with client.bulk(
             campaign, mailing_list, max_batch_recipients=2, on_progress=seen.append
         ) as sender:
@@ -260,7 +235,7 @@ async def test_a_client_closed_during_a_round_raises_instead_of_counting_a_poll(
     from mailkit_async import ClientClosedError
 
     campaign, mailing_list = seed(emu)
-    async with client_for(emu) as client:
+    async with make_client(emu) as client:
         async with client.bulk(campaign, mailing_list) as sender:
             await sender.send_all(rows(emu))
         state = sender.state

@@ -22,7 +22,8 @@ from mailkit_async import (
     UnsafeXMLError,
 )
 from mailkit_async.testing import Fault, MailkitEmulator
-from tests._hardening_support import Bystander, assert_library_error, client_for
+from tests._hardening_support import Bystander, assert_library_error
+from tests.conftest import make_client
 
 SAFE = "mailkit.campaigns.list"
 SENTINEL_TEXT = "sentinel-3f9c1e-content"
@@ -148,7 +149,7 @@ async def _raise_through_client(
     emu: MailkitEmulator, wire: str, body: bytes, content_type: str
 ) -> tuple[BaseException, float]:
     emu.faults.add(Fault.raw(body, content_type=content_type, wire=wire))
-    async with client_for(emu, wire) as client:
+    async with make_client(emu, wire) as client:
         started = time.perf_counter()
         try:
             await client.call(SAFE)
@@ -261,7 +262,7 @@ async def test_wrong_shapes_through_typed_methods(wire: str, answer: str) -> Non
     body = trees[wire][answer]
     async with MailkitEmulator() as emu:
         emu.faults.add(Fault.raw(body, wire=wire))
-        async with client_for(emu, wire) as client:
+        async with make_client(emu, wire) as client:
             started = time.perf_counter()
             with pytest.raises(MailkitError) as caught:
                 await client.mailinglist.list()

@@ -18,7 +18,8 @@ from mailkit_async import (
     Timeout,
 )
 from mailkit_async.testing import Fault, MailkitEmulator
-from tests._hardening_support import TRANSPORTS, client_for, eventually
+from tests._hardening_support import TRANSPORTS, eventually
+from tests.conftest import make_client
 
 SAFE = "mailkit.campaigns.list"
 UNSAFE = "mailkit.mailinglist.create"
@@ -37,7 +38,7 @@ async def test_one_debug_line_per_attempt_without_bodies(
     caplog.set_level(logging.DEBUG, logger="mailkit_async")
     async with MailkitEmulator() as emu:
         emu.faults.add(Fault.status(503))
-        async with client_for(emu, transport, retry=FAST) as client:
+        async with make_client(emu, transport, retry=FAST) as client:
             await client.call(SAFE)
             await client.call(UNSAFE, {"name": "Very Private List Name"})
     lines = _lines(caplog)
@@ -54,7 +55,7 @@ async def test_debug_bodies_logs_redacted_bodies(
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="mailkit_async")
     async with MailkitEmulator() as emu:
-        async with client_for(emu, transport, debug_bodies=True) as client:
+        async with make_client(emu, transport, debug_bodies=True) as client:
             await client.call(UNSAFE, {"name": "Visible List Name"})
         secret = emu.client_md5
     lines = _lines(caplog)
@@ -73,7 +74,7 @@ async def test_hooks_receive_attempt_and_call_events(transport: str) -> None:
     hooks = CallHooks(on_attempt=events.append, on_call=events.append)
     async with MailkitEmulator() as emu:
         emu.faults.add(Fault.status(502))
-        async with client_for(emu, transport, retry=FAST, hooks=hooks) as client:
+        async with make_client(emu, transport, retry=FAST, hooks=hooks) as client:
             await client.call(SAFE)
             emu.faults.add(Fault.status(404))
             with pytest.raises(HTTPStatusError):
@@ -115,7 +116,7 @@ async def test_cancelled_call_is_reported(transport: str) -> None:
     hooks = CallHooks(on_attempt=events.append, on_call=events.append)
     async with MailkitEmulator() as emu:
         emu.faults.add(Fault.stall(5.0))
-        async with client_for(emu, transport, hooks=hooks) as client:
+        async with make_client(emu, transport, hooks=hooks) as client:
             task = asyncio.create_task(client.call(SAFE))
             await eventually(lambda: emu.requests)
             task.cancel()
@@ -136,7 +137,7 @@ async def test_a_failing_hook_is_logged_not_raised(
 
     async with (
         MailkitEmulator() as emu,
-        client_for(emu, transport, hooks=CallHooks(on_attempt=broken, on_call=broken)) as client,
+        make_client(emu, transport, hooks=CallHooks(on_attempt=broken, on_call=broken)) as client,
     ):
         assert await client.call(SAFE) == []
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
@@ -147,7 +148,7 @@ async def test_a_failing_hook_is_logged_not_raised(
 async def test_with_options_shares_connections_and_budget(transport: str) -> None:
     async with MailkitEmulator() as emu:
         emu.faults.add(Fault.stall(1.0, function=SAFE, times=None))
-        client = client_for(emu, transport, retry=RetryPolicy(max_attempts=1))
+        client = make_client(emu, transport, retry=RetryPolicy(max_attempts=1))
         impatient = client.with_options(
             timeout=Timeout(read=0.1), retry=RetryPolicy(max_attempts=2, initial_delay=0.01)
         )
@@ -180,7 +181,7 @@ async def test_with_options_shares_connections_and_budget(transport: str) -> Non
 async def test_per_call_overrides(transport: str) -> None:
     async with MailkitEmulator() as emu:
         emu.faults.add(Fault.status(503, times=2))
-        async with client_for(emu, transport, retry=RetryPolicy(max_attempts=1)) as client:
+        async with make_client(emu, transport, retry=RetryPolicy(max_attempts=1)) as client:
             with pytest.raises(HTTPStatusError):
                 await client.call(SAFE)
             assert await client.call(SAFE, retry=FAST) == []

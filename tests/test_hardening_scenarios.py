@@ -34,10 +34,10 @@ from tests._hardening_support import (
     TRANSPORTS,
     assert_library_error,
     chain,
-    client_for,
     eventually,
     free_port,
 )
+from tests.conftest import make_client
 
 SAFE = "mailkit.campaigns.list"
 UNSAFE = "mailkit.mailinglist.create"
@@ -126,7 +126,7 @@ async def test_dns_failure_is_retried_then_raised_as_connect_error(transport: st
 async def test_pool_acquire_timeout_is_connect_error_and_pool_recovers(transport: str) -> None:
     async with MailkitEmulator() as emu:
         emu.faults.add(Fault.stall(1.0, function=SAFE))
-        client = client_for(
+        client = make_client(
             emu,
             transport,
             limits=Limits(max_connections=1),
@@ -153,7 +153,7 @@ async def test_pool_acquire_timeout_is_connect_error_and_pool_recovers(transport
 async def test_pool_wait_then_success_sends_once(transport: str) -> None:
     async with MailkitEmulator() as emu:
         emu.faults.add(Fault.stall(0.3, function=SAFE))
-        client = client_for(
+        client = make_client(
             emu,
             transport,
             limits=Limits(max_connections=1),
@@ -175,7 +175,7 @@ async def test_pool_wait_then_success_sends_once(transport: str) -> None:
 async def test_read_timeout_after_send_unsafe_not_retried(transport: str) -> None:
     async with MailkitEmulator() as emu:
         emu.faults.add(Fault.stall(5.0, function=UNSAFE))
-        async with client_for(emu, transport, timeout=Timeout(read=0.3), retry=FAST) as client:
+        async with make_client(emu, transport, timeout=Timeout(read=0.3), retry=FAST) as client:
             name = unique_name()
             started = time.monotonic()
             with pytest.raises(MailkitTimeout) as caught:
@@ -190,7 +190,7 @@ async def test_read_timeout_after_send_unsafe_not_retried(transport: str) -> Non
 async def test_read_timeout_safe_call_retried(transport: str) -> None:
     async with MailkitEmulator() as emu:
         emu.faults.add(Fault.stall(5.0, function=SAFE))
-        async with client_for(emu, transport, timeout=Timeout(read=0.2), retry=FAST) as client:
+        async with make_client(emu, transport, timeout=Timeout(read=0.2), retry=FAST) as client:
             assert await client.call(SAFE) == []
         assert len(emu.calls(SAFE)) == 2
 
@@ -202,7 +202,7 @@ async def test_read_timeout_safe_call_retried(transport: str) -> None:
 async def test_storm_unsafe_call_attempted_once(transport: str, status: int) -> None:
     async with MailkitEmulator() as emu:
         emu.faults.add(Fault.status(status, times=None))
-        async with client_for(emu, transport, retry=FAST) as client:
+        async with make_client(emu, transport, retry=FAST) as client:
             with pytest.raises(HTTPStatusError) as caught:
                 await client.call(UNSAFE, {"name": unique_name()})
         assert caught.value.status == status
@@ -214,7 +214,7 @@ async def test_storm_unsafe_call_retried_only_when_opted_in(transport: str) -> N
     async with MailkitEmulator() as emu:
         emu.faults.add(Fault.status(503, times=2))
         policy = RetryPolicy(max_attempts=3, initial_delay=0.01, max_delay=0.01, retry_unsafe=True)
-        async with client_for(emu, transport, retry=policy) as client:
+        async with make_client(emu, transport, retry=policy) as client:
             await client.call(UNSAFE, {"name": unique_name()})
         assert len(emu.requests) == 3
 
@@ -224,7 +224,7 @@ async def test_storm_safe_call_retried_with_capped_jittered_backoff(transport: s
     policy = RetryPolicy(max_attempts=5, initial_delay=0.02, max_delay=0.04)
     async with MailkitEmulator() as emu:
         emu.faults.add(Fault.status(503, times=None))
-        async with client_for(
+        async with make_client(
             emu, transport, retry=policy, hooks=CallHooks(on_attempt=attempts.append)
         ) as client:
             with pytest.raises(HTTPStatusError):
@@ -241,7 +241,7 @@ async def test_storm_safe_call_retried_with_capped_jittered_backoff(transport: s
 async def test_storm_retry_after_seconds_is_honoured(transport: str) -> None:
     async with MailkitEmulator() as emu:
         emu.faults.add(Fault.status(503, headers={"Retry-After": "1"}, times=1))
-        async with client_for(emu, transport, retry=FAST) as client:
+        async with make_client(emu, transport, retry=FAST) as client:
             started = time.monotonic()
             assert await client.call(SAFE) == []
             elapsed = time.monotonic() - started
@@ -253,7 +253,7 @@ async def test_storm_retry_after_beyond_cap_stops_at_once(transport: str) -> Non
     policy = RetryPolicy(max_attempts=3, max_retry_after=5.0)
     async with MailkitEmulator() as emu:
         emu.faults.add(Fault.status(503, headers={"Retry-After": "120"}, times=None))
-        async with client_for(emu, transport, retry=policy) as client:
+        async with make_client(emu, transport, retry=policy) as client:
             started = time.monotonic()
             with pytest.raises(HTTPStatusError) as caught:
                 await client.call(SAFE)
@@ -267,7 +267,7 @@ async def test_storm_budget_caps_total_requests_across_concurrent_polls(transpor
     policy = RetryPolicy(max_attempts=4, initial_delay=0.01, max_delay=0.02, budget=budget)
     async with MailkitEmulator() as emu:
         emu.faults.add(Fault.status(503, times=None))
-        async with client_for(emu, transport, retry=policy) as client:
+        async with make_client(emu, transport, retry=policy) as client:
             results = await asyncio.gather(
                 *(client.call(SAFE) for _ in range(polls)), return_exceptions=True
             )
@@ -285,7 +285,7 @@ async def test_deadline_bounds_the_whole_call(transport: str) -> None:
     policy = RetryPolicy(max_attempts=50, initial_delay=0.05, max_delay=0.1)
     async with MailkitEmulator() as emu:
         emu.faults.add(Fault.stall(30.0, function=SAFE, times=None))
-        async with client_for(
+        async with make_client(
             emu,
             transport,
             retry=policy,
@@ -311,7 +311,7 @@ async def test_attempt_timeouts_shrink_to_the_time_left(transport: str) -> None:
     async with MailkitEmulator() as emu:
         emu.faults.add(Fault.stall(30.0, function=SAFE, times=None))
         timeout = Timeout(read=5.0, total=5.0, deadline=0.4)
-        async with client_for(emu, transport, retry=FAST, timeout=timeout) as client:
+        async with make_client(emu, transport, retry=FAST, timeout=timeout) as client:
             started = time.monotonic()
             with pytest.raises(MailkitTimeout):
                 await client.call(SAFE)
@@ -348,7 +348,7 @@ async def test_auth_failure_one_request_and_no_secret(transport: str) -> None:
 async def test_truncated_body_unsafe_outcome_unknown(transport: str) -> None:
     async with MailkitEmulator() as emu:
         emu.faults.add(Fault.truncate(function=UNSAFE))
-        async with client_for(emu, transport, retry=FAST) as client:
+        async with make_client(emu, transport, retry=FAST) as client:
             name = unique_name()
             with pytest.raises(ConnectionLostError) as caught:
                 await client.call(UNSAFE, {"name": name})
@@ -362,7 +362,7 @@ async def test_truncated_body_unsafe_outcome_unknown(transport: str) -> None:
 async def test_truncated_body_safe_call_retried_and_pool_restored(transport: str) -> None:
     async with MailkitEmulator() as emu:
         emu.faults.add(Fault.truncate(function=SAFE))
-        async with client_for(
+        async with make_client(
             emu, transport, retry=FAST, limits=Limits(max_connections=2)
         ) as client:
             assert await client.call(SAFE) == []

@@ -41,11 +41,11 @@ from tests._hardening_support import (
     TRANSPORTS,
     Bystander,
     assert_library_error,
-    client_for,
     gzip_bomb,
     serve,
     stream_chunks,
 )
+from tests.conftest import make_client
 
 MD5 = "0e6a9c4b1f2d3e5a7b8c9d0e1f2a3b4c"
 SAFE = "mailkit.campaigns.list"
@@ -126,7 +126,7 @@ async def test_trace_configs_reach_the_session(emulator: MailkitEmulator) -> Non
 
     tracer = aiohttp.TraceConfig()
     tracer.on_request_start.append(on_start)
-    async with client_for(emulator, "json", trace_configs=[tracer]) as client:
+    async with make_client(emulator, "json", trace_configs=[tracer]) as client:
         await client.call(SAFE)
         await client.call(SAFE)
     assert len(started) == 2
@@ -145,7 +145,7 @@ async def test_redirects_are_not_followed(transport: str, status: int, target: s
         location = f"http://{host}:{bystander.port}/json.fcgi?token=abc"
         body = b"<html>moved, here is some body text</html>"
         emu.faults.add(Fault.status(status, body, {"Location": location}, times=None))
-        async with client_for(emu, transport) as client:
+        async with make_client(emu, transport) as client:
             with pytest.raises(RedirectError) as caught:
                 await client.call(SAFE)
         await asyncio.sleep(0.05)

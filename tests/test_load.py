@@ -19,7 +19,8 @@ import pytest
 
 from mailkit_async import MailkitClient, MailkitError, RetryPolicy, Timeout
 from mailkit_async.testing import Fault, MailkitEmulator
-from tests._hardening_support import TRANSPORTS, client_for
+from tests._hardening_support import TRANSPORTS
+from tests.conftest import make_client
 
 CALLS = 10_000
 CONCURRENCY = 100
@@ -50,7 +51,7 @@ async def test_ten_thousand_calls_with_faults() -> None:
 
     async with MailkitEmulator() as emu:
         clients: dict[str, MailkitClient] = {
-            t: client_for(emu, t, retry=policy, timeout=timeout) for t in TRANSPORTS
+            t: make_client(emu, t, retry=policy, timeout=timeout) for t in TRANSPORTS
         }
 
         async def worker() -> None:
