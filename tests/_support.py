@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from typing import Any
 
-from mailkit_async import Credentials, Timeout, WireFormat
+from mailkit_async import Credentials, RetryPolicy, Timeout, WireFormat
 from mailkit_async._answers import check_answer
 from mailkit_async._catalog import spec_for
+
+CLIENT_ID = 12345
+MD5 = "0123456789abcdef0123456789abcdef"
+FAST = RetryPolicy(initial_delay=0.0, max_delay=0.0)
+"""Retries without pauses, for tests that exercise them."""
+
+
+def b64(text: str | bytes) -> str:
+    """Base64 text of ``text`` (UTF-8 for str), as Mailkit carries encoded fields."""
+    raw = text.encode() if isinstance(text, str) else text
+    return base64.b64encode(raw).decode("ascii")
 
 
 class CannedTransport:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import asyncio
-import base64
 import io
 import json
 import logging
@@ -38,6 +37,8 @@ from mailkit_async.testing._codec import (
 )
 from mailkit_async.testing._handlers_base import HANDLERS
 
+from ._support import b64
+
 MD5 = MailkitEmulator.DEFAULT_CLIENT_MD5
 CID = MailkitEmulator.DEFAULT_CLIENT_ID
 
@@ -45,10 +46,6 @@ CID = MailkitEmulator.DEFAULT_CLIENT_ID
 # ---------------------------------------------------------------------------
 # hand-written request helpers
 # ---------------------------------------------------------------------------
-
-
-def b64(text: str) -> str:
-    return base64.b64encode(text.encode()).decode()
 
 
 def x_int(n: int) -> str:

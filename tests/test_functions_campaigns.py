@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import xmlrpc.client
 from collections.abc import Awaitable, Callable, Mapping
@@ -57,18 +56,12 @@ from mailkit_async.models import (
 )
 from mailkit_async.testing import EmulatorState, Fault, MailkitEmulator
 
+from ._support import CLIENT_ID, MD5, b64
 from .conftest import TRANSPORTS, make_client
 
-CLIENT_ID = 12345
-MD5 = "0123456789abcdef0123456789abcdef"
 FIXED = datetime(2024, 3, 14, 9, 23, 56)
 
 Call = Callable[[MailkitClient], Awaitable[Any]]
-
-
-def b64(text: str | bytes) -> str:
-    raw = text.encode() if isinstance(text, str) else text
-    return base64.b64encode(raw).decode("ascii")
 
 
 # ---------------------------------------------------------------------------

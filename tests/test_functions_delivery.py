@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import xmlrpc.client
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -21,7 +20,6 @@ from mailkit_async import (
     MailkitClient,
     NotFoundError,
     OutcomeUnknownError,
-    RetryPolicy,
     WireFormat,
     XmlRpcWire,
 )
@@ -35,18 +33,10 @@ from mailkit_async.models import (
 )
 from mailkit_async.testing import EmulatorState, Fault, MailkitEmulator
 
-from ._support import CannedTransport, xml_response
+from ._support import CLIENT_ID, FAST, MD5, CannedTransport, b64, xml_response
 from .conftest import TRANSPORTS, make_client
 
-CLIENT_ID = 12345
-MD5 = "0123456789abcdef0123456789abcdef"
 FIXED = datetime(2024, 3, 1, 10, 30, 0)
-FAST = RetryPolicy(initial_delay=0.0, max_delay=0.0)
-
-
-def b64(text: str | bytes) -> str:
-    raw = text.encode() if isinstance(text, str) else text
-    return base64.b64encode(raw).decode()
 
 
 def encoded(function: str, params: dict[str, object]) -> tuple[dict[str, Any], tuple[Any, ...]]:

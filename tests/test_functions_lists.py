@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import xmlrpc.client
 from collections.abc import Awaitable, Callable, Mapping
@@ -51,10 +50,10 @@ from mailkit_async.models import (
 )
 from mailkit_async.testing import EmulatorState, MailkitEmulator
 
+from ._support import CLIENT_ID as CID
+from ._support import MD5, b64
 from .conftest import TRANSPORTS, make_client
 
-CID = 12345
-MD5 = "0123456789abcdef0123456789abcdef"
 NOW = datetime(2025, 3, 14, 9, 30, 0)
 
 Call = Callable[[MailkitClient], Awaitable[object]]
@@ -68,10 +67,6 @@ MY_FUNCTIONS = sorted(
         and name.rpartition(".")[2] not in ("list", "create", "adduser")
     )
 )
-
-
-def b64(text: str) -> str:
-    return base64.b64encode(text.encode()).decode()
 
 
 # ---------------------------------------------------------------------------

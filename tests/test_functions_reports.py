@@ -19,7 +19,6 @@ from mailkit_async import (
     JsonWire,
     MailkitClient,
     NotFoundError,
-    RetryPolicy,
     WireFormat,
     XmlRpcWire,
 )
@@ -41,13 +40,10 @@ from mailkit_async.models import (
 )
 from mailkit_async.testing import EmulatorState, Fault, MailkitEmulator
 
-from ._support import CannedTransport, xml_response
+from ._support import CLIENT_ID, FAST, MD5, CannedTransport, xml_response
 from .conftest import TRANSPORTS, make_client
 
-CLIENT_ID = 12345
-MD5 = "0123456789abcdef0123456789abcdef"
 FIXED = datetime(2024, 3, 1, 10, 30, 0)
-FAST = RetryPolicy(initial_delay=0.0, max_delay=0.0)
 
 Call = Callable[[MailkitClient], Awaitable[Any]]
 

@@ -16,8 +16,7 @@ import pytest
 from mailkit_async import FUNCTIONS, JsonWire, XmlRpcWire
 from mailkit_async._catalog import spec_for
 
-CLIENT_ID = 12345
-MD5 = "0123456789abcdef0123456789abcdef"
+from ._support import CLIENT_ID, MD5
 
 _RECIPIENT = {
     "send_to": "email@email.eu",
