@@ -211,6 +211,9 @@ class FunctionSpec:
         empty_is_no_data: Whether a bare ``""`` answer means "no rows" (some reports).
         at_most_once: Whether the call sends e-mail or SMS: after an attempt that may
             have reached Mailkit it is never repeated, whatever the retry policy says.
+        omit_none_members: Whether struct members whose value is None are left out of
+            the request on either wire (``sendmail_mass`` recipients: None means "not
+            given") instead of being sent as ``null`` / ``<nil/>``.
         documentation: How complete Mailkit's own documentation of the shape is.
         category: The documentation section the function belongs to.
     """
@@ -227,6 +230,7 @@ class FunctionSpec:
     string_result: bool = False
     empty_is_no_data: bool = False
     at_most_once: bool = False
+    omit_none_members: bool = False
     documentation: Documentation = Documentation.FULL
     category: str = ""
     param_index: Mapping[str, Param] = attrs.field(init=False, repr=False, eq=False)

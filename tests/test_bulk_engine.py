@@ -24,6 +24,7 @@ from mailkit_async import (
     Secret,
     Timeout,
 )
+from mailkit_async._bulk._engine import _CHUNK
 from mailkit_async._catalog import spec_for
 from mailkit_async._types import WireValue
 from mailkit_async.models import MassRecipient
@@ -388,6 +389,39 @@ async def test_a_bad_recipient_stops_send_all_and_nothing_is_sent_twice(
     assert sorted(o.send_to for o in withdrawn) == sorted(r["send_to"] for r in people(3))
     assert all(not o.sent for o in withdrawn)
     assert report.accepted == 1
+
+
+async def test_send_all_reads_a_bad_recipients_step_and_no_further(emu: MailkitEmulator) -> None:
+    campaign, mailing_list = seed(emu)
+    step = _CHUNK
+    bad = {"send_to": "x@example.com", "typo": True}
+    rows = iter([*people(3), bad, *people(step + 10, "late")])
+    async with (
+        make_client(emu) as client,
+        client.bulk(campaign, mailing_list, linger=1.0) as sender,
+    ):
+        with pytest.raises(ConfigurationError, match="typo"):
+            await sender.send_all(rows)
+    # The bad recipient's step was read whole; the rest of the iterable was not.
+    assert next(rows) == people(step + 10, "late")[step - 4]
+    assert sent(emu) == []
+    assert sender.report.total == 3  # the three before it, withdrawn
+
+
+async def test_none_members_of_plain_dicts_are_left_out(
+    emu: MailkitEmulator, transport: str
+) -> None:
+    campaign, mailing_list = seed(emu)
+    rows = [{**row, "subject": None, "create_email": None} for row in people(3)]
+    async with (
+        make_client(emu, transport) as client,
+        client.bulk(campaign, mailing_list) as sender,
+    ):
+        report = await sender.send_all(rows)
+    assert report.accepted == 3
+    received = [r for call in emu.calls(SEND) for r in call.params["recipients"]]  # type: ignore[union-attr]
+    assert [sorted(r) for r in received] == [["campaign_id", "mailinglist_id", "send_to"]] * 3  # type: ignore[arg-type]
+    assert rows[0]["subject"] is None  # the caller's dicts are not changed
 
 
 class WrappedTransport:

@@ -110,7 +110,7 @@ def test_things_that_are_not_recipients_are_refused(item: object) -> None:
 def test_prepare_many_groups_and_checks_like_prepare() -> None:
     preparer = RecipientPreparer(1, 2)
     plain = [{"send_to": f"{n}@example.com", "subject": "S", "customs": {"a": "b"}} for n in "ab"]
-    prepared = preparer.prepare_many(iter(plain))
+    prepared = preparer.prepare_many(plain)
     ((group, wires, size),) = prepared.runs
     assert (group, size, prepared.count, prepared.error) == ((1, 2), preparer.base_size, 2, None)
     assert wires == [preparer.prepare(item)[0] for item in plain]
@@ -123,7 +123,7 @@ def test_prepare_many_groups_and_checks_like_prepare() -> None:
         {"send_to": "d@example.com", "message_data": "x"},
         {"send_to": "e@example.com", "subject": None},
     ]
-    prepared = preparer.prepare_many(iter(chunk))
+    prepared = preparer.prepare_many(chunk)
     assert (prepared.count, prepared.error) == (5, None)
     by_group: dict[tuple[int, int], list[str]] = {}
     for group, wires, size in prepared.runs:
@@ -153,7 +153,7 @@ def test_prepare_many_groups_and_checks_like_prepare() -> None:
 )
 def test_prepare_many_stops_at_the_first_bad_recipient(bad: dict[str, object]) -> None:
     preparer = RecipientPreparer(1, 2)
-    rows = iter([{"send_to": "a@example.com"}, {"send_to": "b@x.cz"}, bad, {"send_to": "c@x.cz"}])
+    rows = [{"send_to": "a@example.com"}, {"send_to": "b@x.cz"}, bad, {"send_to": "c@x.cz"}]
     prepared = preparer.prepare_many(rows)
     assert isinstance(prepared.error, ConfigurationError)
     assert [w["send_to"] for _, wires, _ in prepared.runs for w in wires] == [
@@ -161,7 +161,33 @@ def test_prepare_many_stops_at_the_first_bad_recipient(bad: dict[str, object]) -
         "b@x.cz",
     ]
     assert prepared.count == 2
-    assert next(rows) == {"send_to": "c@x.cz"}  # nothing after the bad one was read
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"subject": "no address"},
+        {"send_to": None},
+        {"send_to": "x@example.com", "create_email": 1},
+        {"send_to": "x@example.com", "custom": {"first_name": "Jan"}},
+        ["x@example.com"],
+    ],
+)
+def test_prepare_many_checks_every_plain_dict(bad: object) -> None:
+    """The one-pass check of plain dicts refuses what ``prepare`` refuses."""
+    preparer = RecipientPreparer(1, 2)
+    with pytest.raises(ConfigurationError):
+        preparer.prepare(bad)
+    prepared = preparer.prepare_many([{"send_to": "a@example.com"}, bad])
+    assert isinstance(prepared.error, ConfigurationError)
+    assert prepared.count == 1
+
+
+def test_prepare_many_keeps_none_members_for_the_encoder_to_drop() -> None:
+    preparer = RecipientPreparer(1, 2)
+    rows = [{"send_to": "a@example.com", "subject": None, "create_email": None}]
+    ((_, wires, _),) = preparer.prepare_many(rows).runs
+    assert wires == [{**rows[0], "campaign_id": 1, "mailinglist_id": 2}]
 
 
 # -- matching --------------------------------------------------------------------------

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from mailkit_async import ConfigurationError
+from mailkit_async import ConfigurationError, WireFormat
+from mailkit_async._catalog import spec_for
 from mailkit_async._layout import json_request, xmlrpc_params
 from mailkit_async._spec import (
     Fixed,
@@ -12,6 +15,7 @@ from mailkit_async._spec import (
     Group,
     JsonLayout,
     Param,
+    as_any,
     as_bool,
     as_flag_text,
     as_id_or_text,
@@ -19,6 +23,9 @@ from mailkit_async._spec import (
     as_numeric_text,
     as_text,
 )
+from mailkit_async._wire._base import without_none_members
+from mailkit_async._wire._json import JsonWire
+from mailkit_async._wire._xmlrpc import XmlRpcWire, decode_method_call
 
 SPEC = FunctionSpec(
     "mailkit.example",
@@ -141,3 +148,51 @@ def test_converters(converter: object, value: object, expected: object) -> None:
 def test_converters_refuse_wrong_values(converter: object, value: object) -> None:
     with pytest.raises(ConfigurationError):
         converter(value)  # type: ignore[operator]
+
+
+# -- None members: left out where the function says so ---------------------------------------
+
+MASS_RECIPIENT = {
+    "send_to": "a@example.com",
+    "subject": None,
+    "create_email": None,
+    "customs": {"first_name": "Jana", "last_name": None},
+}
+
+
+def _sent_recipient(wire: WireFormat, body: bytes) -> object:
+    if isinstance(wire, JsonWire):
+        return json.loads(body)["recipients"][0]
+    _, params = decode_method_call(body)
+    return params[2][0]  # type: ignore[index]
+
+
+@pytest.mark.parametrize("wire", [JsonWire(), XmlRpcWire()], ids=["json", "xmlrpc"])
+def test_sendmail_mass_leaves_none_members_out(wire: WireFormat) -> None:
+    spec = spec_for("mailkit.sendmail_mass")
+    assert spec is not None
+    assert spec.omit_none_members
+    body = wire.encode_call(spec.name, spec, 1, "s", {"recipients": [MASS_RECIPIENT]})
+    assert _sent_recipient(wire, body) == {
+        "send_to": "a@example.com",
+        "customs": {"first_name": "Jana"},
+    }
+    assert b"null" not in body
+    assert b"<nil/>" not in body
+    assert MASS_RECIPIENT["subject"] is None  # the caller's struct is not changed
+
+
+@pytest.mark.parametrize("wire", [JsonWire(), XmlRpcWire()], ids=["json", "xmlrpc"])
+def test_other_functions_keep_none_members(wire: WireFormat) -> None:
+    spec = FunctionSpec(
+        "f", "f", idempotent=True, params=(Param("block", json=as_any, xml=as_any),)
+    )
+    body = wire.encode_call("f", spec, 1, "s", {"block": {"a": None, "b": "x"}})
+    assert (b'"a":null' if isinstance(wire, JsonWire) else b"<nil/>") in body
+
+
+def test_without_none_members_returns_the_same_object_when_nothing_changes() -> None:
+    tree = {"a": [None, {"b": 1}], "c": ("x", None)}
+    assert without_none_members(tree) is tree
+    assert without_none_members({"a": [{"b": None}], "c": 1}) == {"a": [{}], "c": 1}
+    assert without_none_members(({"b": None},)) == [{}]

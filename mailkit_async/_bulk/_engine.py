@@ -44,7 +44,7 @@ Wire = dict[str, Any]
 Segments = list[tuple[Owner, int]]
 """Whose recipients a batch holds, in order: (owner, how many) with owners merged."""
 
-_CHUNK = 512  # recipients prepared together from a (synchronous) iterable
+_CHUNK = 128  # recipients prepared together from a (synchronous) iterable
 
 
 class _Job:
@@ -283,11 +283,14 @@ class BulkSender:
     ) -> BulkReport:
         """Send every recipient of an iterable or async iterable; return the report.
 
-        Waits while the queue is full (the iterable is read as sending proceeds, never
-        all at once) and returns when each of these recipients has its outcome. If it
-        raises (a recipient that is not one, cancellation), its recipients that were not
-        yet being sent are withdrawn (``REJECTED``, not sent); those already sent keep
-        their outcomes.
+        Waits while the queue is full (a synchronous iterable is read as sending
+        proceeds, in steps of up to 128 recipients, never all at once; an async one a
+        recipient at a time) and returns when each of these recipients has its outcome.
+        If it raises (a recipient that is not one, cancellation), its recipients that
+        were not yet being sent are withdrawn (``REJECTED``, not sent); those already
+        sent keep their outcomes. A recipient that is not one raises
+        ``ConfigurationError`` naming it; it and the rest of its step are not sent and
+        not in the report, and nothing after its step is read.
         """
         self._check_open()
         owner = Owner()
@@ -304,14 +307,17 @@ class BulkSender:
                 source = iter(recipients)
                 prepare_many = self._preparer.prepare_many
                 while True:
-                    prepared = prepare_many(itertools.islice(source, _CHUNK))
+                    chunk = list(itertools.islice(source, _CHUNK))
+                    read = len(chunk)
+                    prepared = prepare_many(chunk)
+                    del chunk  # the submitted dicts were copied: let them go
                     # The good recipients before a bad one are queued before it raises,
                     # so that they are accounted for exactly as on the one-by-one path.
                     for group, wires, size in prepared.runs:
                         await limiter.put_run(group, wires, size, owner)
                     if prepared.error is not None:
                         raise prepared.error
-                    if prepared.count < _CHUNK:
+                    if read < _CHUNK:
                         break
             limiter.flush()  # nothing more is coming from this call: no need to linger
             await owner.wait()

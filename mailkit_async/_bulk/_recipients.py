@@ -7,8 +7,7 @@ which base64-encodes the fields Mailkit wants encoded.
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any, Final
 
 import orjson
@@ -34,6 +33,8 @@ _PLAIN_KEYS: Final = frozenset(
 
 # The same, for a recipient of the job's default campaign and list.
 _DEFAULT_GROUP_KEYS: Final = _PLAIN_KEYS - {"campaign_id", "mailinglist_id"}
+# create_email: a bool, or None (or absent) to leave it out.
+_FLAG_TYPES: Final = frozenset({bool, type(None)})
 
 Group = tuple[int, int]
 """(campaign_id, mailinglist_id): one ``sendmail_mass`` call carries one of each."""
@@ -110,46 +111,38 @@ class RecipientPreparer:
             return wire, self.group, self.base_size
         return self._prepare_other(item)
 
-    def prepare_many(self, items: Iterator[Any]) -> Prepared:
-        """Prepare every recipient ``items`` yields, as ``(group, wire structs, bytes)`` runs.
+    def prepare_many(self, items: list[Any]) -> Prepared:
+        """Prepare a list of recipients as ``(group, wire structs, bytes)`` runs.
 
-        The same checks as ``prepare``. The common case, a plain dict of text fields for
-        the default campaign and list, is checked and copied in one tight pass (and the
-        submitted dict can be freed at once); anything else goes through ``prepare``,
-        with the runs in submission order within each group. Stops at the first
-        recipient that is not one: its ``ConfigurationError`` comes back with the runs
-        of the recipients before it, and nothing after it is read.
+        The same checks as ``prepare``. The common case, plain dicts of text fields for
+        the default campaign and list, is checked and copied in one pass over the list
+        (the submitted dicts can be freed at once; a None member stays in the copy and
+        the wire encoder leaves it out); anything else goes through ``prepare``, with the
+        runs in submission order within each group. Stops at the first recipient that is
+        not one: its ``ConfigurationError`` comes back with the runs of the recipients
+        before it; those after it are not prepared.
         """
         campaign_id, mailinglist_id = self.group
-        keys_ok = _DEFAULT_GROUP_KEYS.issuperset
-        wires: list[dict[str, Any]] = []
-        append = wires.append
-        for item in items:
-            # Known keys only; send_to text, create_email a bool; no None value (the
-            # three other keys are the only ones left to look at).
-            if not (
-                type(item) is dict
-                and keys_ok(item)
-                and type(item.get("send_to")) is str
-                and type(item.get("create_email", False)) is bool
-                and item.get("subject", "") is not None
-                and item.get("customs", "") is not None
-                and item.get("template_file", "") is not None
-            ):
-                return self._prepare_mixed(item, items, wires)
-            append({**item, "campaign_id": campaign_id, "mailinglist_id": mailinglist_id})
-        return Prepared([(self.group, wires, self.base_size)] if wires else [], len(wires))
+        try:
+            wires = [
+                {**item, "campaign_id": campaign_id, "mailinglist_id": mailinglist_id}
+                for item in items
+                if type(item) is dict
+                and type(item["send_to"]) is str
+                and type(item.get("create_email")) in _FLAG_TYPES
+            ]
+        except KeyError:  # a dict without send_to
+            wires = []
+        # Every item kept, and no key beyond the known ones (one pass over all of them).
+        if len(wires) == len(items) and _DEFAULT_GROUP_KEYS.issuperset(set().union(*items)):
+            return Prepared([(self.group, wires, self.base_size)] if wires else [], len(wires))
+        return self._prepare_each(items)
 
-    def _prepare_mixed(
-        self, first: object, rest: Iterator[Any], wires: list[dict[str, Any]]
-    ) -> Prepared:
-        """``prepare_many`` item by item from ``first`` on (``wires`` came before)."""
-        prepared = Prepared([], len(wires))
+    def _prepare_each(self, items: list[Any]) -> Prepared:
+        """``prepare_many`` item by item, up to the first recipient that is not one."""
+        prepared = Prepared([], 0)
         last: dict[Group, Run] = {}
-        if wires:
-            prepared.runs.append((self.group, wires, self.base_size))
-            last[self.group] = prepared.runs[0]
-        for item in itertools.chain((first,), rest):
+        for item in items:
             try:
                 wire, group, size = self.prepare(item)
             except ConfigurationError as exc:

@@ -83,6 +83,7 @@ SPECS: tuple[FunctionSpec, ...] = (
             struct_param("options", default=False),
         ),
         json_layout=JsonLayout.TOP_LEVEL,
+        omit_none_members=True,
         documentation=PARTIAL,
         category="campaign delivery",
     ),

@@ -14,7 +14,7 @@ from .._exceptions import EncodeError, MalformedResponseError
 from .._layout import json_request
 from .._spec import FunctionSpec
 from .._types import WireValue
-from ._base import excerpt
+from ._base import excerpt, without_none_members
 
 __all__ = ["JsonWire", "MAILKIT_DATETIME", "dumps", "loads"]
 
@@ -37,23 +37,34 @@ _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME
 _OPTIONS_ANY_KEYS = _OPTIONS | orjson.OPT_NON_STR_KEYS
 
 
-def dumps(value: object) -> bytes:
+def _encode(value: object) -> bytes:
+    try:
+        return orjson.dumps(value, default=_default, option=_OPTIONS)
+    except (orjson.JSONEncodeError, TypeError):
+        try:
+            return orjson.dumps(value, default=_default, option=_OPTIONS_ANY_KEYS)
+        except (orjson.JSONEncodeError, TypeError) as exc:
+            raise EncodeError(f"value cannot be encoded as JSON: {exc}") from None
+
+
+def dumps(value: object, *, omit_none_members: bool = False) -> bytes:
     """Encode a value tree as compact UTF-8 JSON.
 
     ``bytes`` become base64 text and ``datetime`` Mailkit's date-time text. NaN,
-    infinities and integers beyond 64 bits raise ``EncodeError``.
+    infinities and integers beyond 64 bits raise ``EncodeError``. With
+    ``omit_none_members``, struct members whose value is None are left out instead of
+    being sent as ``null``.
     """
-    try:
-        body = orjson.dumps(value, default=_default, option=_OPTIONS)
-    except (orjson.JSONEncodeError, TypeError):
-        try:
-            body = orjson.dumps(value, default=_default, option=_OPTIONS_ANY_KEYS)
-        except (orjson.JSONEncodeError, TypeError) as exc:
-            raise EncodeError(f"value cannot be encoded as JSON: {exc}") from None
-    # orjson writes NaN and infinities as null; only then is the tree walked to tell.
+    body = _encode(value)
+    # orjson writes None, NaN and infinities as null; only then is the tree walked.
     # (rfind: the same answer as "in", found faster in typical bodies.)
-    if body.rfind(b"null") >= 0 and _has_non_finite(value):
-        raise EncodeError("NaN and infinities cannot be sent as JSON")
+    if body.rfind(b"null") >= 0:
+        if _has_non_finite(value):
+            raise EncodeError("NaN and infinities cannot be sent as JSON")
+        if omit_none_members:
+            cleaned = without_none_members(value)
+            if cleaned is not value:
+                body = _encode(cleaned)
     return body
 
 
@@ -97,7 +108,8 @@ class JsonWire:
         params: Mapping[str, object],
     ) -> bytes:
         """Encode one call as a JSON request object."""
-        return dumps(json_request(function, spec, client_id, client_md5, params))
+        request = json_request(function, spec, client_id, client_md5, params)
+        return dumps(request, omit_none_members=spec is not None and spec.omit_none_members)
 
     def decode_response(self, body: bytes, *, function: str) -> WireValue:
         """Decode one JSON response body."""

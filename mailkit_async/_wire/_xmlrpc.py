@@ -83,6 +83,13 @@ _DATETIME_FORMAT: Final = "{:04d}{:02d}{:02d}T{:02d}:{:02d}:{:02d}"
 _FALSE: Final = "<value><boolean>0</boolean></value>"
 
 
+_Heads = dict[object, str]
+"""Member heads (``<member><name>key</name>``) built so far in one document, by key."""
+
+_OMIT_NONE: Final = object()
+"""In a document's ``_Heads``: struct members whose value is None are left out."""
+
+
 def _escape_slow(text: str, what: str) -> str:
     """Escape ``&``, ``<``, ``>`` and CR; refuse characters XML 1.0 forbids."""
     bad = _FORBIDDEN.search(text)
@@ -96,7 +103,7 @@ def _escape_slow(text: str, what: str) -> str:
     )
 
 
-def _encode_other(value: object, append: Callable[[str], object], keys: dict[str, str]) -> None:
+def _encode_other(value: object, append: Callable[[str], object], keys: _Heads) -> None:
     """The types off the fast path: subclasses, bytes, datetimes and refusals."""
     if isinstance(value, int):  # bool cannot be subclassed: only int subclasses get here
         _encode_value(int(value), append, keys)
@@ -124,7 +131,7 @@ def _encode_other(value: object, append: Callable[[str], object], keys: dict[str
         raise EncodeError(f"cannot encode {type(value).__name__} as XML-RPC")
 
 
-def _member_head(key: object, keys: dict[str, str]) -> str:
+def _member_head(key: object, keys: _Heads) -> str:
     """``<member><name>key</name>`` for a struct key, remembered per call."""
     if type(key) is not str:
         if not isinstance(key, str):
@@ -138,7 +145,7 @@ def _member_head(key: object, keys: dict[str, str]) -> str:
     return head
 
 
-def _encode_value(value: object, append: Callable[[str], object], keys: dict[str, str]) -> None:
+def _encode_value(value: object, append: Callable[[str], object], keys: _Heads) -> None:
     """Append one ``<value>`` element. ``keys`` caches member heads for this call."""
     kind = type(value)
     if kind is str:
@@ -160,6 +167,8 @@ def _encode_value(value: object, append: Callable[[str], object], keys: dict[str
                 append(f"{head}<value><string>{item}</string></value></member>")
             elif kind is int and _INT32_MIN <= item <= _INT32_MAX:
                 append(f"{head}<value><int>{item}</int></value></member>")
+            elif item is None and _OMIT_NONE in keys:
+                continue
             else:
                 append(head)
                 _encode_value(item, append, keys)
@@ -191,12 +200,14 @@ def _encode_value(value: object, append: Callable[[str], object], keys: dict[str
         _encode_other(value, append, keys)
 
 
-def _encode_document(head: str, values: Sequence[object], tail: str) -> bytes:
+def _encode_document(
+    head: str, values: Sequence[object], tail: str, *, omit_none_members: bool = False
+) -> bytes:
     if isinstance(values, str | bytes | bytearray):
         raise EncodeError("params must be a sequence of values, not a single string")
     out: list[str] = [head]
     append = out.append
-    keys: dict[str, str] = {}
+    keys: _Heads = {_OMIT_NONE: ""} if omit_none_members else {}
     try:
         for value in values:
             append("<param>")
@@ -208,7 +219,9 @@ def _encode_document(head: str, values: Sequence[object], tail: str) -> bytes:
     return "".join(out).encode("utf-8")
 
 
-def encode_method_call(method: str, params: Sequence[WireValue]) -> bytes:
+def encode_method_call(
+    method: str, params: Sequence[WireValue], *, omit_none_members: bool = False
+) -> bytes:
     """Encode a ``<methodCall>`` as UTF-8 bytes.
 
     Types map as ``bool`` -> ``<boolean>``, ``int`` -> ``<int>`` (``<i8>`` beyond 32 bits),
@@ -217,7 +230,8 @@ def encode_method_call(method: str, params: Sequence[WireValue]) -> bytes:
     dropped, as on the JSON wire), ``None`` -> ``<nil/>``, ``dict`` -> ``<struct>`` and
     ``list``/``tuple`` -> ``<array>``. Integers beyond 64 bits, NaN and infinities, non-str
     struct keys, text with characters XML 1.0 forbids, other types and method names outside
-    ``[A-Za-z0-9_.:/]`` raise ``EncodeError``.
+    ``[A-Za-z0-9_.:/]`` raise ``EncodeError``. With ``omit_none_members``, struct members
+    whose value is None are left out instead of being sent as ``<nil/>``.
     """
     if not isinstance(method, str) or _METHOD_NAME.fullmatch(method) is None:
         raise EncodeError(f"invalid XML-RPC method name {str(method)[:60]!r}")
@@ -225,6 +239,7 @@ def encode_method_call(method: str, params: Sequence[WireValue]) -> bytes:
         f"{_XML_HEAD}<methodCall><methodName>{method}</methodName><params>",
         params,
         "</params></methodCall>",
+        omit_none_members=omit_none_members,
     )
 
 
@@ -707,7 +722,9 @@ class XmlRpcWire:
     ) -> bytes:
         """Encode one call as a ``<methodCall>``, credentials first."""
         return encode_method_call(
-            function, xmlrpc_params(function, spec, client_id, client_md5, params)
+            function,
+            xmlrpc_params(function, spec, client_id, client_md5, params),
+            omit_none_members=spec is not None and spec.omit_none_members,
         )
 
     def decode_response(self, body: bytes, *, function: str) -> WireValue:
