@@ -23,8 +23,7 @@ from mailkit_async._spec import (
     as_numeric_text,
     as_text,
 )
-from mailkit_async._wire._base import without_none_members
-from mailkit_async._wire._json import JsonWire
+from mailkit_async._wire._json import JsonWire, without_none_members
 from mailkit_async._wire._xmlrpc import XmlRpcWire, decode_method_call
 
 SPEC = FunctionSpec(

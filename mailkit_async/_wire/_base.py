@@ -8,7 +8,7 @@ from typing import Protocol
 from .._spec import FunctionSpec
 from .._types import WireValue
 
-__all__ = ["WireFormat", "excerpt", "without_none_members"]
+__all__ = ["WireFormat", "excerpt"]
 
 
 class WireFormat(Protocol):
@@ -56,21 +56,3 @@ def excerpt(body: bytes, limit: int = 120) -> str:
     text = body[:limit].decode("utf-8", errors="replace")
     text = "".join(ch if ch.isprintable() else " " for ch in text)
     return text + ("…" if len(body) > limit else "")
-
-
-def without_none_members(value: object) -> object:
-    """``value`` with every struct member whose value is None left out, at any depth.
-
-    Lists keep their None items. Returns ``value`` itself when there is nothing to
-    leave out, so callers can tell whether it needs encoding again.
-    """
-    if isinstance(value, dict):
-        members = {k: without_none_members(v) for k, v in value.items() if v is not None}
-        if len(members) == len(value) and all(members[k] is v for k, v in value.items()):
-            return value
-        return members
-    if isinstance(value, list | tuple):
-        items = [without_none_members(v) for v in value]
-        unchanged = all(new is old for new, old in zip(items, value, strict=True))
-        return value if unchanged else items
-    return value
