@@ -48,7 +48,7 @@ import subprocess
 import sys
 import time
 import tracemalloc
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import aiohttp
@@ -64,11 +64,14 @@ MD5 = MailkitEmulator.DEFAULT_CLIENT_MD5
 CLIENT_ID = MailkitEmulator.DEFAULT_CLIENT_ID
 
 EMULATOR_SCRIPT = """
-import asyncio, json
-from mailkit_async.testing import MailkitEmulator
+import asyncio, json, sys
+from mailkit_async.testing import Fault, MailkitEmulator
 
 async def main():
+    latency = float(sys.argv[1])
     async with MailkitEmulator() as emu:
+        if latency > 0:
+            emu.faults.add(Fault.delay(latency, function="mailkit.sendmail_mass", times=None))
         campaign = emu.state.add_campaign("Bench", "Hello")
         mailing_list = emu.state.add_mailing_list("Bench")
         print(json.dumps({"url": emu.url, "campaign": campaign, "list": mailing_list}), flush=True)
@@ -79,11 +82,17 @@ asyncio.run(main())
 
 
 class Emulator:
-    """A Mailkit emulator in its own process (fresh state for every measurement)."""
+    """A Mailkit emulator in its own process (fresh state for every measurement).
+
+    ``latency`` delays every ``sendmail_mass`` answer by that many seconds.
+    """
+
+    def __init__(self, latency: float = 0.0) -> None:
+        self.latency = latency
 
     def __enter__(self) -> Emulator:
         self.process = subprocess.Popen(
-            [sys.executable, "-c", EMULATOR_SCRIPT],
+            [sys.executable, "-c", EMULATOR_SCRIPT, str(self.latency)],
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -149,31 +158,44 @@ def _chunks(count: int, campaign: int, mailing_list: int, xml: bool) -> Iterator
         yield chunk
 
 
+async def _post_all(
+    chunks: Iterator[list[Any]], post: Callable[[list[Any]], Awaitable[int]]
+) -> int:
+    """``post`` every chunk, at most ``IN_FLIGHT`` at once; the sum of what they return."""
+    slots = asyncio.Semaphore(IN_FLIGHT)
+    total = 0
+
+    async def one(chunk: list[Any]) -> None:
+        nonlocal total
+        try:
+            accepted = await post(chunk)  # read total only after the await
+            total += accepted
+        finally:
+            slots.release()
+
+    tasks = set()
+    for chunk in chunks:
+        await slots.acquire()
+        task = asyncio.create_task(one(chunk))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+    if tasks:
+        await asyncio.gather(*tasks)
+    return total
+
+
 async def run_call_floor(emu: Emulator, transport: str, count: int) -> tuple[float, float, int]:
     """The same batches, one ``client.call()`` each: the library's per-call path alone."""
     gc.collect()
     cpu, wall = time.process_time(), time.perf_counter()
-    accepted = 0
     client = MailkitClient(CLIENT_ID, MD5, transport=transport, base_url=emu.url)  # type: ignore[arg-type]
     async with client:
-        slots = asyncio.Semaphore(IN_FLIGHT)
 
-        async def post(chunk: list[Any]) -> None:
-            nonlocal accepted
-            try:
-                answer = await client.call("mailkit.sendmail_mass", {"recipients": chunk})
-                accepted += len(answer["list"])  # type: ignore[index,call-overload]
-            finally:
-                slots.release()
+        async def post(chunk: list[Any]) -> int:
+            answer = await client.call("mailkit.sendmail_mass", {"recipients": chunk})
+            return len(answer["list"])  # type: ignore[index,call-overload]
 
-        tasks = set()
-        for chunk in _chunks(count, emu.campaign, emu.list, xml=False):
-            await slots.acquire()
-            task = asyncio.create_task(post(chunk))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
-        if tasks:
-            await asyncio.gather(*tasks)
+        accepted = await _post_all(_chunks(count, emu.campaign, emu.list, xml=False), post)
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     assert accepted == count, accepted
     return cpu, wall, accepted
@@ -186,39 +208,26 @@ async def run_floor(emu: Emulator, transport: str, count: int) -> tuple[float, f
     headers = {"Content-Type": "text/xml" if xml else "application/json"}
     gc.collect()
     cpu, wall = time.process_time(), time.perf_counter()
-    accepted = 0
     async with aiohttp.ClientSession() as session:
-        slots = asyncio.Semaphore(IN_FLIGHT)
 
-        async def post(chunk: list[Any]) -> None:
-            nonlocal accepted
-            try:
-                if xml:
-                    body = encode_method_call("mailkit.sendmail_mass", [CLIENT_ID, MD5, chunk])
-                else:
-                    body = orjson.dumps(
-                        {
-                            "function": "mailkit.sendmail_mass",
-                            "id": str(CLIENT_ID),
-                            "md5": MD5,
-                            "recipients": chunk,
-                        }
-                    )
-                async with session.post(url, data=body, headers=headers) as response:
-                    raw = await response.read()
-                answer = decode_method_response(raw) if xml else orjson.loads(raw)
-                accepted += len(answer["list"])  # type: ignore[index,call-overload]
-            finally:
-                slots.release()
+        async def post(chunk: list[Any]) -> int:
+            if xml:
+                body = encode_method_call("mailkit.sendmail_mass", [CLIENT_ID, MD5, chunk])
+            else:
+                body = orjson.dumps(
+                    {
+                        "function": "mailkit.sendmail_mass",
+                        "id": str(CLIENT_ID),
+                        "md5": MD5,
+                        "recipients": chunk,
+                    }
+                )
+            async with session.post(url, data=body, headers=headers) as response:
+                raw = await response.read()
+            answer = decode_method_response(raw) if xml else orjson.loads(raw)
+            return len(answer["list"])  # type: ignore[index,call-overload]
 
-        tasks = set()
-        for chunk in _chunks(count, emu.campaign, emu.list, xml):
-            await slots.acquire()
-            task = asyncio.create_task(post(chunk))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
-        if tasks:
-            await asyncio.gather(*tasks)
+        accepted = await _post_all(_chunks(count, emu.campaign, emu.list, xml), post)
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     assert accepted == count, accepted
     return cpu, wall, accepted

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import platform
 import shutil
@@ -34,32 +33,15 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+
+from bench_bulk import Emulator, recipients
 
 from mailkit_async.queue import JobLedger, QueueConfig, connect, enqueue_bulk
 from mailkit_async.testing import MailkitEmulator
 
 BATCH = 500
 WORKERS = (1, 2, 4)
-
-EMULATOR_SCRIPT = """
-import asyncio, json, sys
-from mailkit_async.testing import Fault, MailkitEmulator
-
-async def main():
-    latency = float(sys.argv[1])
-    async with MailkitEmulator() as emu:
-        if latency > 0:
-            emu.faults.add(Fault.delay(latency, function="mailkit.sendmail_mass", times=None))
-        campaign = emu.state.add_campaign("Bench", "Hello")
-        mailing_list = emu.state.add_mailing_list("Bench")
-        print(json.dumps({"url": emu.url, "campaign": campaign, "list": mailing_list}), flush=True)
-        await asyncio.Event().wait()
-
-asyncio.run(main())
-"""
 
 
 def free_port() -> int:
@@ -95,30 +77,6 @@ class RedisServer:
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
-
-
-class Emulator:
-    """A Mailkit emulator in its own process (fresh state for every measurement)."""
-
-    def __init__(self, latency: float) -> None:
-        self.latency = latency
-
-    def __enter__(self) -> Emulator:
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", EMULATOR_SCRIPT, str(self.latency)],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.process.stdout is not None
-        info = json.loads(self.process.stdout.readline())
-        self.url: str = info["url"]
-        self.campaign: int = info["campaign"]
-        self.list: int = info["list"]
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
 
 
 def start_workers(
@@ -177,16 +135,6 @@ _TRANSPORT = ["json"]
 
 def config_transport() -> str:
     return _TRANSPORT[0]
-
-
-def recipients(count: int) -> Iterator[dict[str, Any]]:
-    for i in range(count):
-        yield {
-            "send_to": f"user{i}@example.com",
-            "subject": "Hello",
-            "create_email": True,
-            "customs": {"first_name": "Jana", "custom1": f"c{i}"},
-        }
 
 
 async def produce_and_wait(config: QueueConfig, emu: Emulator, count: int) -> float:

@@ -15,6 +15,7 @@ from .._client import DEFAULT_BASE_URL, MailkitClient
 from .._config import Timeout
 from .._exceptions import ConfigurationError
 from ._exit import UsageError
+from ._policy import positive
 
 __all__ = ["add_connection_options", "base_url_of", "open_client"]
 
@@ -59,7 +60,7 @@ def add_connection_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--timeout",
-        type=_positive_float,
+        type=positive,
         default=argparse.SUPPRESS,
         metavar="SECONDS",
         help="longest time one API call may take, retries included (default 300)",
@@ -70,16 +71,6 @@ def add_connection_options(parser: argparse.ArgumentParser) -> None:
         default=argparse.SUPPRESS,
         help="show tracebacks and log each API attempt (secrets redacted) on stderr",
     )
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be above 0: {text!r}")
-    return value
 
 
 def base_url_of(args: argparse.Namespace) -> str:

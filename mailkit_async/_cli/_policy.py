@@ -6,7 +6,7 @@ import argparse
 
 from .._bulk import SettlePolicy
 
-__all__ = ["add_settle_options", "non_negative", "positive_int", "settle_policy"]
+__all__ = ["add_settle_options", "non_negative", "positive", "positive_int", "settle_policy"]
 
 _DEFAULTS = SettlePolicy()
 
@@ -33,9 +33,13 @@ def positive_int(text: str) -> int:
     return value
 
 
-def _positive(text: str) -> float:
-    value = non_negative(text)
-    if value == 0:
+def positive(text: str) -> float:
+    """An argparse type: a number of seconds above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
         raise argparse.ArgumentTypeError(f"must be above 0: {text!r}")
     return value
 
@@ -57,7 +61,7 @@ def add_settle_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--poll-interval",
-        type=_positive,
+        type=positive,
         default=_DEFAULTS.interval,
         metavar="SECONDS",
         help=f"first pause between polls, doubling up to {_DEFAULTS.max_interval:g}"
@@ -73,7 +77,7 @@ def add_settle_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--settle-deadline",
-        type=_positive,
+        type=positive,
         default=_DEFAULTS.deadline,
         metavar="SECONDS",
         help="after this long since a batch was sent its last answer stands"
