@@ -147,7 +147,7 @@ def _chunks(count: int, campaign: int, mailing_list: int, xml: bool) -> Iterator
     """The engine's wire dicts from the same rows, in batches (XML-RPC: the flag as text)."""
     chunk: list[dict[str, Any]] = []
     for item in recipients(count):
-        wire = {**item, "campaign_id": campaign, "mailinglist_id": mailing_list}
+        wire = dict(item, campaign_id=campaign, mailinglist_id=mailing_list)
         if xml:
             wire["create_email"] = "TRUE"
         chunk.append(wire)

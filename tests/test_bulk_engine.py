@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
@@ -30,6 +31,7 @@ from mailkit_async._types import WireValue
 from mailkit_async.models import MassRecipient
 from mailkit_async.testing import Fault, MailkitEmulator
 
+from ._hardening_support import eventually
 from .conftest import make_client, seed
 
 SEND = "mailkit.sendmail_mass"
@@ -190,6 +192,45 @@ async def test_at_most_k_calls_in_flight(emu: MailkitEmulator, transport: str) -
     assert emu.peak_in_flight_for(SEND) == 2
     assert len(emu.calls(SEND)) == 10
     assert sender.report.accepted == 30
+
+
+async def test_recipient_structs_are_freed_while_their_call_is_in_flight(
+    emu: MailkitEmulator, transport: str
+) -> None:
+    campaign, mailing_list = seed(emu)
+    emu.faults.add(Fault.delay(0.3, function=SEND))
+    marker = {"custom1": "in-flight marker"}
+
+    def rows(start: int, stop: int) -> Iterator[dict[str, Any]]:
+        for i in range(start, stop):
+            yield {"send_to": f"freed{i}@example.com", "create_email": True, "customs": marker}
+
+    def wire_structs_alive() -> int:
+        gc.collect()
+        return sum(
+            1
+            for o in gc.get_objects()
+            if type(o) is dict and o.get("customs") is marker and "campaign_id" in o
+        )
+
+    async with (
+        make_client(emu, transport) as client,
+        client.bulk(campaign, mailing_list, max_batch_recipients=4) as sender,
+    ):
+        # Two one-at-a-time submitters and a send_all share one call.
+        singles = [asyncio.create_task(sender.send(row)) for row in rows(0, 2)]
+        await asyncio.sleep(0)
+        sending = asyncio.create_task(sender.send_all(rows(2, 4)))
+        await eventually(lambda: emu.in_flight)
+        # The call is under way: its body and addresses are kept, its structs are not.
+        alive = wire_structs_alive()
+        outcomes = await asyncio.gather(*singles)
+        await sending
+    assert alive == 0
+    assert [o.state for o in outcomes] == [Outcome.ACCEPTED, Outcome.ACCEPTED]
+    assert len(emu.calls(SEND)) == 1
+    assert sender.report.accepted == 4
+    assert sorted(sent(emu)) == [f"freed{i}@example.com" for i in range(4)]
 
 
 async def test_producers_wait_while_the_queue_is_full(emu: MailkitEmulator) -> None:
@@ -485,6 +526,27 @@ async def test_settling_with_a_closed_client_raises(emu: MailkitEmulator) -> Non
     with pytest.raises(ClientClosedError):
         await sender.settle()
     assert not sender.state.settled
+
+
+async def test_an_engine_failure_during_a_call_leaves_its_batch_unknown_once(
+    emu: MailkitEmulator, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from mailkit_async._bulk import _engine
+
+    async def broken(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("engine bug")
+
+    monkeypatch.setattr(_engine, "call_batch", broken)
+    campaign, mailing_list = seed(emu)
+    async with make_client(emu) as client, client.bulk(campaign, mailing_list) as sender:
+        report = await sender.send_all(people(3))
+        # The limiter's "lost" report of a batch that had started (its structs already
+        # freed) adds nothing: the batch accounted for itself.
+        sender._lost((campaign, mailing_list), [], RuntimeError("engine bug"))
+    assert [o.state for o in report.outcomes] == [Outcome.UNKNOWN] * 3
+    assert all("bulk engine failed during the call" in o.info for o in report.outcomes)
+    assert [record.count for record in report.batches] == [3]
+    assert "failed unexpectedly" in caplog.text
 
 
 async def test_a_batch_that_cannot_be_built_is_reported_not_sent(

@@ -19,6 +19,7 @@ from mailkit_async import (
     RecipientOutcome,
     SettlePolicy,
 )
+from mailkit_async._bulk._batch import BatchOutline, outline_of
 from mailkit_async._bulk._matching import (
     apply_results,
     record_from_answer,
@@ -233,12 +234,12 @@ def test_split_duplicates_agrees_with_normalize_address(addresses: list[str]) ->
         assert all(len({keys[i] for i in part}) == len(part) for part in parts)
 
 
-def _spec(*addresses: str) -> BatchSpec:
-    return BatchSpec.build("job-00001", 1, 2, [{"send_to": a} for a in addresses])
+def _outline(*addresses: str) -> BatchOutline:
+    return outline_of(BatchSpec.build("job-00001", 1, 2, [{"send_to": a} for a in addresses]))
 
 
 def test_answer_in_a_different_order_and_case_accepts_by_address() -> None:
-    spec = _spec("a@x.cz", "B@x.cz", "c@x.cz")
+    spec = _outline("a@x.cz", "B@x.cz", "c@x.cz")
     record = record_from_answer(
         spec, {"list": ["C@X.CZ", "a@x.cz", "b@x.cz"], "data": "OK", "request_id": "77"}, 1.0
     )
@@ -248,7 +249,7 @@ def test_answer_in_a_different_order_and_case_accepts_by_address() -> None:
 
 
 def test_address_missing_from_the_list_is_unknown_with_a_reason() -> None:
-    spec = _spec("a@x.cz", "b@x.cz")
+    spec = _outline("a@x.cz", "b@x.cz")
     record = record_from_answer(spec, {"list": ["b@x.cz"], "data": "OK", "request_id": 5}, 1.0)
     outcomes = {o.send_to: o for o in record.outcomes()}
     assert outcomes["a@x.cz"].state is Outcome.UNKNOWN
@@ -262,14 +263,14 @@ def test_address_missing_from_the_list_is_unknown_with_a_reason() -> None:
     [{"data": "OK", "request_id": 5}, {"list": ["a@x.cz"], "data": "WAIT"}, "OK", None],
 )
 def test_an_answer_without_a_usable_list_leaves_everyone_unknown(answer: object) -> None:
-    record = record_from_answer(_spec("a@x.cz"), answer, 1.0)  # type: ignore[arg-type]
+    record = record_from_answer(_outline("a@x.cz"), answer, 1.0)  # type: ignore[arg-type]
     assert record.status == UNKNOWN
     assert record.counts() == (0, 0, 1)
 
 
 def test_results_reject_by_address_and_never_by_position() -> None:
     record = record_from_answer(
-        _spec("a@x.cz", "b@x.cz", "c@x.cz"),
+        _outline("a@x.cz", "b@x.cz", "c@x.cz"),
         {"list": ["a@x.cz", "b@x.cz", "c@x.cz"], "data": "OK", "request_id": 5},
         1.0,
     )
@@ -316,6 +317,19 @@ def test_batch_spec_round_trips_through_json() -> None:
     assert again == spec
     assert again.params()["options"] == {"id_send": "today"}
     assert again.addresses == ["a@x.cz", "b@x.cz"]
+
+
+def test_a_batch_outline_keeps_what_accounting_needs_and_no_structs() -> None:
+    spec = BatchSpec.build(
+        "j-2", 3, 4, [{"send_to": "a@x.cz", "subject": "Hi"}, {"send_to": "b@x.cz"}]
+    )
+    outline = outline_of(spec)
+    assert outline == BatchOutline("j-2", 3, 4, ("a@x.cz", "b@x.cz"))
+    assert len(outline) == len(spec) == 2
+    assert not hasattr(outline, "recipients")
+    record = record_from_answer(outline, {"list": ["a@x.cz", "b@x.cz"], "data": "OK"}, 1.0)
+    assert (record.batch_id, record.campaign_id, record.mailinglist_id) == ("j-2", 3, 4)
+    assert record.recipients == ("a@x.cz", "b@x.cz")
 
 
 def test_batch_spec_refuses_other_campaigns_and_garbage() -> None:

@@ -20,7 +20,7 @@ from ._outcomes import RecipientOutcome
 from ._recipients import RecipientPreparer, as_id
 from ._state import BatchRecord, BatchStatus
 
-__all__ = ["BatchResult", "BatchSpec", "addresses_of"]
+__all__ = ["BatchOutline", "BatchResult", "BatchSpec", "addresses_of", "outline_of"]
 
 _send_to = itemgetter("send_to")
 
@@ -131,6 +131,29 @@ class BatchSpec:
 
 
 @attrs.frozen
+class BatchOutline:
+    """A batch without its recipient structs: enough to account for every recipient.
+
+    Once a batch's body is encoded, the engine keeps only this while the call is in
+    flight, so the structs (the bulk of a batch's memory) can be freed.
+
+    Attributes:
+        batch_id: The batch's ID.
+        campaign_id: The campaign of the call.
+        mailinglist_id: The mailing list of the call.
+        addresses: The recipients' addresses, in call order.
+    """
+
+    batch_id: str
+    campaign_id: int
+    mailinglist_id: int
+    addresses: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.addresses)
+
+
+@attrs.frozen
 class BatchResult:
     """What one ``send_batch`` call learned (the call was made at most once).
 
@@ -161,3 +184,8 @@ class BatchResult:
 def addresses_of(batch: BatchSpec) -> tuple[str, ...]:
     """``batch.addresses`` without a copy, computed once per batch (for the engine)."""
     return batch._addresses
+
+
+def outline_of(batch: BatchSpec) -> BatchOutline:
+    """What accounting for ``batch`` needs, without its recipient structs."""
+    return BatchOutline(batch.batch_id, batch.campaign_id, batch.mailinglist_id, batch._addresses)

@@ -2,7 +2,8 @@
 
 The sender is built from the reusable pieces: recipients are prepared into wire
 structs (``RecipientPreparer``), grouped and bounded by the ``BatchLimiter``, cut into
-``BatchSpec``s, sent with ``send_batch`` (at most once each) and recorded in the
+``BatchSpec``s and encoded; the structs are then freed and each call is made with
+``call_batch`` (``send_batch`` after encoding; at most once each) and recorded in the
 ``BulkJobState``; ``settle`` polls results with ``poll_once``.
 """
 
@@ -11,7 +12,14 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import AsyncIterable, AsyncIterator, Hashable, Iterable, Mapping
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Hashable,
+    Iterable,
+    Iterator,
+    Mapping,
+)
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, cast
 
@@ -19,7 +27,7 @@ import attrs
 
 from .._exceptions import ClientClosedError, ConfigurationError, MailkitError
 from ..models import MassRecipient
-from ._batch import BatchSpec, addresses_of
+from ._batch import BatchOutline, BatchSpec, addresses_of, outline_of
 from ._limiter import BatchLimiter, Owner, Run, run_items
 from ._matching import split_duplicates
 from ._options import BulkOptions, SettlePolicy
@@ -29,7 +37,7 @@ from ._polling import settle as settle_state
 from ._progress import BulkProgress, ProgressHub
 from ._recipients import Group, RecipientPreparer, as_id
 from ._report import BulkReport
-from ._send import fit_batch, not_sent, outcome_unknown, send_batch
+from ._send import call_batch, fit_batch, not_sent, outcome_unknown
 from ._state import ANSWERED, NOT_SENT, BatchRecord, BulkJobState
 
 if TYPE_CHECKING:
@@ -48,20 +56,22 @@ _CHUNK = 128  # recipients prepared together from a (synchronous) iterable
 
 
 class _Job:
-    """One call to make: the spec, its body (or why it cannot be sent), whose it is."""
+    """One call to make: the batch's outline, its request, whose recipients it holds.
 
-    __slots__ = ("body", "error", "segments", "spec")
+    ``request`` is the encoded body, the call's parameters (a custom transport encodes
+    them itself), or the ``ConfigurationError`` saying why the batch cannot be sent.
+    """
+
+    __slots__ = ("outline", "request", "segments")
 
     def __init__(
         self,
-        spec: BatchSpec,
-        body: bytes | None,
-        error: ConfigurationError | None,
+        outline: BatchOutline,
+        request: bytes | dict[str, Any] | ConfigurationError,
         segments: Segments,
     ) -> None:
-        self.spec = spec
-        self.body = body
-        self.error = error
+        self.outline = outline
+        self.request = request
         self.segments = segments
 
 
@@ -271,6 +281,7 @@ class BulkSender:
         except BaseException:
             future.cancel()  # never queued: nothing to account for
             raise
+        del wire  # queued: freed once its call is encoded, not kept until the answer
         try:
             outcome = await future
         except asyncio.CancelledError:
@@ -297,28 +308,9 @@ class BulkSender:
         limiter = self._limiter
         try:
             if isinstance(recipients, AsyncIterable):
-                # One at a time: an async source may trickle, and lingering applies.
-                prepare = self._preparer.prepare
-                async for item in recipients:
-                    wire, group, size = prepare(item)
-                    if not limiter.offer(group, wire, size, owner):
-                        await limiter.put(group, wire, size, owner)
+                await self._queue_each(recipients, owner)
             else:
-                source = iter(recipients)
-                prepare_many = self._preparer.prepare_many
-                while True:
-                    chunk = list(itertools.islice(source, _CHUNK))
-                    read = len(chunk)
-                    prepared = prepare_many(chunk)
-                    del chunk  # the submitted dicts were copied: let them go
-                    # The good recipients before a bad one are queued before it raises,
-                    # so that they are accounted for exactly as on the one-by-one path.
-                    for group, wires, size in prepared.runs:
-                        await limiter.put_run(group, wires, size, owner)
-                    if prepared.error is not None:
-                        raise prepared.error
-                    if read < _CHUNK:
-                        break
+                await self._queue_steps(iter(recipients), owner)
             limiter.flush()  # nothing more is coming from this call: no need to linger
             await owner.wait()
         except ClientClosedError:
@@ -327,6 +319,32 @@ class BulkSender:
             self._withdraw(owner, f"not sent: send_all stopped ({type(error).__name__})")
             raise
         return self._report
+
+    async def _queue_each(self, recipients: AsyncIterable[Recipient], owner: Owner) -> None:
+        """Queue an async source one recipient at a time (it may trickle; lingering applies)."""
+        prepare = self._preparer.prepare
+        limiter = self._limiter
+        async for item in recipients:
+            wire, group, size = prepare(item)
+            if not limiter.offer(group, wire, size, owner):
+                await limiter.put(group, wire, size, owner)
+
+    async def _queue_steps(self, source: Iterator[Recipient], owner: Owner) -> None:
+        """Queue a synchronous source in steps of ``_CHUNK``, to its end or a bad recipient."""
+        prepare_many = self._preparer.prepare_many
+        while True:
+            chunk = list(itertools.islice(source, _CHUNK))
+            read = len(chunk)
+            prepared = prepare_many(chunk)
+            del chunk  # the submitted dicts were copied: let them go
+            # The good recipients before a bad one are queued before it raises, so that
+            # they are accounted for exactly as on the one-by-one path.
+            for group, wires, size in prepared.runs:
+                await self._limiter.put_run(group, wires, size, owner)
+            if prepared.error is not None:
+                raise prepared.error
+            if read < _CHUNK:
+                return
 
     # -- running batches ---------------------------------------------------------
 
@@ -356,11 +374,17 @@ class BulkSender:
         jobs: list[_Job] = []
         for spec, owners in parts:
             for prepared in fit_batch(self._client, spec, self._options.max_batch_bytes):
-                if prepared.body is not None:
+                request: bytes | dict[str, Any] | ConfigurationError
+                if prepared.error is not None:
+                    request = prepared.error
+                elif prepared.body is not None:
+                    request = prepared.body
                     self._preparer.learn(len(prepared.body), prepared.stop - prepared.start)
+                else:
+                    request = prepared.spec.params()  # a custom transport encodes it
                 entire = prepared.start == 0 and prepared.stop == len(spec)
                 part = owners if entire else _slice(owners, prepared.start, prepared.stop)
-                jobs.append(_Job(prepared.spec, prepared.body, prepared.error, part))
+                jobs.append(_Job(outline_of(prepared.spec), request, part))
         return jobs
 
     async def _run(self, group: Hashable, runs: list[Run[Wire]]) -> None:
@@ -372,36 +396,41 @@ class BulkSender:
             reason = f"not sent: the batch could not be built ({type(exc).__name__})"
             self._record_not_sent([(group, runs)], reason)
             return
-        self._built += sum(1 for job in jobs if job.error is None)
+        # The jobs hold the encoded bodies and what accounting needs: free the recipient
+        # structs (most of a batch's memory) before the calls go out.
+        runs.clear()
+        self._built += sum(1 for job in jobs if not isinstance(job.request, ConfigurationError))
         self._publish()
         done = 0
         try:
             for job in jobs:
-                if job.error is not None:
-                    result = not_sent(job.spec, job.error, f"not sent: {job.error.message}")
+                if isinstance(job.request, ConfigurationError):
+                    error = job.request
+                    result = not_sent(job.outline, error, f"not sent: {error.message}")
                 else:
-                    result = await send_batch(self._client, job.spec, body=job.body)
+                    result = await call_batch(self._client, job.outline, job.request)
                 self._record(result.record, job.segments, result.error)
                 done += 1
         except asyncio.CancelledError:
             self._abandon(jobs[done:], "outcome unknown: cancelled while the call was in flight")
             raise
         except Exception:
-            logger.exception("bulk batch %s failed unexpectedly", jobs[done].spec.batch_id)
+            logger.exception("bulk batch %s failed unexpectedly", jobs[done].outline.batch_id)
             self._abandon(jobs[done:], "outcome unknown: the bulk engine failed during the call")
 
     def _abandon(self, jobs: list[_Job], reason: str) -> None:
         """Account for the jobs of a run that stopped: the first was in flight."""
         for position, job in enumerate(jobs):
-            if position == 0 and job.error is None:
-                self._record(outcome_unknown(job.spec, reason).record, job.segments, None)
+            error = job.request if isinstance(job.request, ConfigurationError) else None
+            if position == 0 and error is None:
+                self._record(outcome_unknown(job.outline, reason).record, job.segments, None)
             else:
-                result = not_sent(
-                    job.spec, job.error, "not sent: an earlier call of its run failed"
-                )
-                self._record(result.record, job.segments, job.error)
+                result = not_sent(job.outline, error, "not sent: an earlier call of its run failed")
+                self._record(result.record, job.segments, error)
 
     def _lost(self, group: Hashable, runs: list[Run[Wire]], error: BaseException | None) -> None:
+        if not runs:
+            return  # a batch that had started and was planned: its jobs were accounted for
         spec = self._spec_for(group, runs)
         if error is None:
             result = not_sent(spec, None, "not sent: its batch was cancelled before it started")

@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from .._types import WireValue
 from ..models import MassResults
-from ._batch import BatchSpec, addresses_of
+from ._batch import BatchOutline
 from ._outcomes import Outcome, normalize_address
 from ._state import ANSWERED, UNKNOWN, BatchRecord, RecipientNote
 
@@ -92,7 +92,7 @@ def _ok(data: object) -> bool:
     return str(data).strip().upper() in ("", "OK")
 
 
-def record_from_answer(spec: BatchSpec, value: WireValue, sent_at: float) -> BatchRecord:
+def record_from_answer(outline: BatchOutline, value: WireValue, sent_at: float) -> BatchRecord:
     """The record of a batch Mailkit answered without an error.
 
     Addresses in the answer's ``list`` are accepted. An address missing from the list
@@ -100,11 +100,11 @@ def record_from_answer(spec: BatchSpec, value: WireValue, sent_at: float) -> Bat
     it as failed). An answer without a ``list`` leaves every recipient ``UNKNOWN``, and
     one whose ``data`` is neither empty nor ``OK`` does too, since neither is documented.
     """
-    addresses = addresses_of(spec)
+    addresses = outline.addresses
     record = BatchRecord(
-        spec.batch_id,
-        spec.campaign_id,
-        spec.mailinglist_id,
+        outline.batch_id,
+        outline.campaign_id,
+        outline.mailinglist_id,
         ANSWERED,
         len(addresses),
         addresses,

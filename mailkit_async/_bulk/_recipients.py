@@ -104,10 +104,10 @@ class RecipientPreparer:
                 item = _without_none(item)
             if "campaign_id" in item or "mailinglist_id" in item:
                 campaign_id, mailinglist_id = group = self._group_of(item)
-                wire = {**item, "campaign_id": campaign_id, "mailinglist_id": mailinglist_id}
+                wire = dict(item, campaign_id=campaign_id, mailinglist_id=mailinglist_id)
                 return wire, group, self.base_size
             campaign_id, mailinglist_id = self.group
-            wire = {**item, "campaign_id": campaign_id, "mailinglist_id": mailinglist_id}
+            wire = dict(item, campaign_id=campaign_id, mailinglist_id=mailinglist_id)
             return wire, self.group, self.base_size
         return self._prepare_other(item)
 
@@ -125,7 +125,7 @@ class RecipientPreparer:
         campaign_id, mailinglist_id = self.group
         try:
             wires = [
-                {**item, "campaign_id": campaign_id, "mailinglist_id": mailinglist_id}
+                dict(item, campaign_id=campaign_id, mailinglist_id=mailinglist_id)
                 for item in items
                 if type(item) is dict
                 and type(item["send_to"]) is str

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -24,7 +24,7 @@ from .._exceptions import (
     MailkitError,
     RequestNotSentError,
 )
-from ._batch import BatchResult, BatchSpec, addresses_of
+from ._batch import BatchOutline, BatchResult, BatchSpec, outline_of
 from ._matching import record_from_answer
 from ._state import NOT_SENT, REFUSED, UNKNOWN, BatchRecord, BatchStatus
 
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FUNCTION",
     "PreparedBatch",
+    "call_batch",
     "encode_batch",
     "fit_batch",
     "not_sent",
@@ -116,15 +117,20 @@ def fit_batch(client: MailkitClient, batch: BatchSpec, max_bytes: int) -> list[P
     ]
 
 
-def _final(batch: BatchSpec, status: BatchStatus, reason: str) -> BatchRecord:
+def _outline(batch: BatchSpec | BatchOutline) -> BatchOutline:
+    return batch if isinstance(batch, BatchOutline) else outline_of(batch)
+
+
+def _final(batch: BatchSpec | BatchOutline, status: BatchStatus, reason: str) -> BatchRecord:
     """A batch record that no results call can change any more."""
+    outline = _outline(batch)
     return BatchRecord(
-        batch.batch_id,
-        batch.campaign_id,
-        batch.mailinglist_id,
+        outline.batch_id,
+        outline.campaign_id,
+        outline.mailinglist_id,
         status,
-        len(batch),
-        addresses_of(batch),
+        len(outline),
+        outline.addresses,
         reason=reason,
         sent_at=time.time(),
         settled=True,
@@ -132,12 +138,14 @@ def _final(batch: BatchSpec, status: BatchStatus, reason: str) -> BatchRecord:
     )
 
 
-def not_sent(batch: BatchSpec, error: MailkitError | None, reason: str) -> BatchResult:
+def not_sent(
+    batch: BatchSpec | BatchOutline, error: MailkitError | None, reason: str
+) -> BatchResult:
     """The result of a batch the library did not send: every recipient ``REJECTED``, unsent."""
     return BatchResult(_final(batch, NOT_SENT, reason), error)
 
 
-def outcome_unknown(batch: BatchSpec, reason: str) -> BatchResult:
+def outcome_unknown(batch: BatchSpec | BatchOutline, reason: str) -> BatchResult:
     """The result of a batch whose call may have reached Mailkit without an answer."""
     return BatchResult(_final(batch, UNKNOWN, reason))
 
@@ -147,7 +155,7 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}"
 
 
-def _failed(batch: BatchSpec, error: MailkitError, may_have_left: bool) -> BatchResult:
+def _failed(batch: BatchOutline, error: MailkitError, may_have_left: bool) -> BatchResult:
     if isinstance(error, APIError):
         # Mailkit answered, refusing the whole call: nothing was sent
         return BatchResult(_final(batch, REFUSED, error.message), error)
@@ -182,21 +190,39 @@ async def send_batch(
             body = encode_batch(client, batch)
         except ConfigurationError as exc:
             return not_sent(batch, exc, f"not sent: {_describe(exc)}")
+    # Without a body (a custom transport), the transport encodes the parameters itself.
+    request = batch.params() if body is None else body
+    return await call_batch(client, outline_of(batch), request, clock=clock)
+
+
+async def call_batch(
+    client: MailkitClient,
+    outline: BatchOutline,
+    request: bytes | dict[str, Any],
+    *,
+    clock: Callable[[], float] = time.time,
+) -> BatchResult:
+    """``send_batch`` once the batch is encoded: only its outline is kept from here on.
+
+    ``request`` is the encoded body, or the call's parameters for a custom transport
+    (which encodes them itself). Once the body is encoded, the caller can free the
+    recipient structs before the call goes out.
+    """
     tracker = _Attempts()
     try:
-        if body is not None:
+        if isinstance(request, bytes):
             value = await client._call_encoded(
-                FUNCTION, body, at_most_once=True, on_attempt=tracker.seen
+                FUNCTION, request, at_most_once=True, on_attempt=tracker.seen
             )
         else:
             value = await client._call(
-                FUNCTION, batch.params(), at_most_once=True, on_attempt=tracker.seen
+                FUNCTION, request, at_most_once=True, on_attempt=tracker.seen
             )
     except (RequestNotSentError, ClientClosedError, ConfigurationError) as error:
-        return _failed(batch, error, may_have_left=False)
+        return _failed(outline, error, may_have_left=False)
     except MailkitError as error:
-        return _failed(batch, error, may_have_left=tracker.may_have_left)
-    return BatchResult(record_from_answer(batch, value, clock()))
+        return _failed(outline, error, may_have_left=tracker.may_have_left)
+    return BatchResult(record_from_answer(outline, value, clock()))
 
 
 class _Attempts:
