@@ -25,6 +25,8 @@ BODY_LOG_LIMIT: Final = 4096
 
 logger = logging.getLogger("mailkit_async")
 
+_NO_HOOKS: Final = CallHooks()
+
 
 class CallObserver:
     """Follows the attempts of one call and reports them to the log and the hooks."""
@@ -43,7 +45,7 @@ class CallObserver:
         self.transport = transport
         self.attempts = 0
         self.status: int | None = None
-        self._hooks = hooks or CallHooks()
+        self._hooks = hooks or _NO_HOOKS
         self._redactor = redactor
         self._debug_bodies = debug_bodies
         self._clock = clock
@@ -72,19 +74,20 @@ class CallObserver:
             self._log_attempt(attempt, error, retry_in, status, duration)
             if probe is not None and self._debug_bodies:
                 self._log_bodies(attempt, probe)
-        emit(
-            self._hooks.on_attempt,
-            CallAttempt(
-                function=self.function,
-                transport=self.transport,
-                attempt=attempt,
-                outcome="ok" if error is None else "error",
-                status=status,
-                duration=duration,
-                error=None if error is None else type(error).__name__,
-                retry_in=retry_in,
-            ),
-        )
+        if self._hooks.on_attempt is not None:  # events are built only for a listener
+            emit(
+                self._hooks.on_attempt,
+                CallAttempt(
+                    function=self.function,
+                    transport=self.transport,
+                    attempt=attempt,
+                    outcome="ok" if error is None else "error",
+                    status=status,
+                    duration=duration,
+                    error=None if error is None else type(error).__name__,
+                    retry_in=retry_in,
+                ),
+            )
 
     def finish(self, outcome: CallOutcome, error: BaseException | None = None) -> None:
         """Report the end of the call (and of an attempt a cancellation interrupted)."""
@@ -105,6 +108,8 @@ class CallObserver:
                     error="CancelledError",
                 ),
             )
+        if self._hooks.on_call is None:
+            return
         emit(
             self._hooks.on_call,
             CallFinished(

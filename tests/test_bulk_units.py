@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import weakref
 
 import pytest
 from hypothesis import given
@@ -441,6 +443,30 @@ async def test_fit_batch_splits_by_encoded_size(transport: str) -> None:
         assert all(p.body is not None and len(p.body) <= limit for p in parts)
         assert [a for p in parts for a in p.spec.addresses] == spec.addresses
         assert len({p.spec.batch_id for p in parts}) == len(parts)
+
+
+async def test_fit_batch_leaves_no_reference_cycle_behind(transport: str) -> None:
+    # Reference counting alone must free a batch once its parts are dropped; a cycle
+    # would keep every struct and body alive until the garbage collector runs.
+    async with MailkitClient(
+        1,
+        "secret",
+        transport=transport,
+        base_url="http://127.0.0.1:9",  # type: ignore[arg-type]
+    ) as client:
+        spec = BatchSpec.build("j-1", 1, 2, [{"send_to": f"u{i}@x.cz"} for i in range(40)])
+        whole = fit_batch(client, spec, 10**9)
+        assert whole[0].body is not None
+        limit = len(whole[0].body) // 3
+        gc.disable()
+        try:
+            freed = weakref.ref(spec)
+            parts = fit_batch(client, spec, limit)
+            assert len(parts) > 1
+            del spec, whole, parts
+            assert freed() is None
+        finally:
+            gc.enable()
 
 
 async def test_fit_batch_isolates_a_recipient_the_wire_cannot_carry() -> None:

@@ -76,38 +76,32 @@ def fit_batch(client: MailkitClient, batch: BatchSpec, max_bytes: int) -> list[P
     batch's ID with ``.1``, ``.2``... appended.
     """
     pieces: list[tuple[int, int, bytes | None, ConfigurationError | None]] = []
-
-    def visit(start: int, stop: int) -> None:
+    # Ranges still to encode, the next one last. A loop rather than recursive closures:
+    # closures that call each other form a reference cycle, which would keep the batch's
+    # structs and bodies alive until the garbage collector happens to run.
+    ranges = [(0, len(batch))]
+    while ranges:
+        start, stop = ranges.pop()
         part = (
             batch if (start, stop) == (0, len(batch)) else batch.part(batch.batch_id, start, stop)
         )
+        error: ConfigurationError | None = None
         try:
             body = encode_batch(client, part)
         except ConfigurationError as exc:
-            if stop - start > 1:
-                split(start, stop)
-            else:
-                pieces.append((start, stop, None, exc))
-            return
+            body, error = None, exc
         if body is not None and len(body) > max_bytes:
-            if stop - start > 1:
-                split(start, stop)
-            else:
-                error = ConfigurationError(
-                    f"this recipient alone makes a {len(body)}-byte request, above"
-                    f" max_batch_bytes={max_bytes}",
-                    function=FUNCTION,
-                )
-                pieces.append((start, stop, None, error))
-            return
-        pieces.append((start, stop, body, None))
-
-    def split(start: int, stop: int) -> None:
-        middle = (start + stop) // 2
-        visit(start, middle)
-        visit(middle, stop)
-
-    visit(0, len(batch))
+            error = ConfigurationError(
+                f"this recipient alone makes a {len(body)}-byte request, above"
+                f" max_batch_bytes={max_bytes}",
+                function=FUNCTION,
+            )
+            body = None
+        if error is not None and stop - start > 1:
+            middle = (start + stop) // 2
+            ranges += [(middle, stop), (start, middle)]  # the first half goes first
+        else:
+            pieces.append((start, stop, body, error))
     if len(pieces) == 1:
         start, stop, body, error = pieces[0]
         return [PreparedBatch(batch, body, error, start, stop)]
