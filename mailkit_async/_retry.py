@@ -196,7 +196,7 @@ async def retry_call(
     error is raised unchanged.
     """
     do_sleep = sleep or asyncio.sleep
-    bounds = backoff_delays(policy)
+    bounds: Iterator[float] | None = None  # made at the first failure: most calls have none
     attempt_no = 0
     last_error: MailkitError | None = None
     while True:
@@ -211,6 +211,8 @@ async def retry_call(
         try:
             result = await attempt(left)
         except MailkitError as error:
+            if bounds is None:
+                bounds = backoff_delays(policy)
             pause = plan_retry(
                 error,
                 attempt_no,

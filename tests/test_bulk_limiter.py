@@ -354,6 +354,45 @@ async def test_a_linger_timer_cuts_a_partial_batch() -> None:
     assert limiter.idle
 
 
+async def test_each_buffer_lingers_from_its_own_start_under_one_timer() -> None:
+    cut: list[tuple[Hashable, list[int]]] = []
+
+    async def run(group: Hashable, runs: list[Run[int]]) -> None:
+        cut.append((group, list(run_items(runs))))
+        for items, owner, _ in runs:
+            owner.finish(len(items))
+
+    limiter = make(run, linger=0.2, max_batch=10, max_in_flight=2)
+    owner = Owner()
+    assert limiter.offer("a", 1, 1, owner)
+    await asyncio.sleep(0.1)
+    assert limiter.offer("b", 2, 1, owner)
+    await asyncio.sleep(0.15)  # "a" is due, "b" is not
+    assert cut == [("a", [1])]
+    await asyncio.sleep(0.15)
+    assert cut == [("a", [1]), ("b", [2])]
+    await limiter.wait_idle()
+    assert limiter._sweep_timer is None  # nothing left to linger for
+
+
+async def test_flush_and_discard_leave_no_linger_timer_behind() -> None:
+    async def run(group: Hashable, runs: list[Run[int]]) -> None:
+        for items, owner, _ in runs:
+            owner.finish(len(items))
+
+    limiter = make(run, linger=3600.0, max_batch=10, max_in_flight=2)
+    owner = Owner()
+    assert limiter.offer("a", 1, 1, owner)
+    assert limiter._sweep_timer is not None
+    limiter.flush()
+    assert limiter._sweep_timer is None
+    await limiter.wait_idle()
+    assert limiter.offer("b", 2, 1, owner)
+    assert limiter._sweep_timer is not None
+    assert [runs for _, runs in limiter.discard()] == [[([2], owner, 1)]]
+    assert limiter._sweep_timer is None
+
+
 async def test_bytes_cut_batches_before_they_overflow() -> None:
     batches: list[list[int]] = []
 

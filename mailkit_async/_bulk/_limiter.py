@@ -4,7 +4,7 @@ Items are added in runs: a list of items with one owner, one group (one
 ``sendmail_mass`` call carries one campaign and list) and one size estimate per item.
 Bookkeeping is per run, not per item, so queueing a large ``send_all`` costs a few
 operations per run. A group's buffer becomes a batch when it is full (count or bytes),
-when its linger timer fires, or on ``flush()``; batches wait in FIFO order for one of
+when it has lingered ``linger`` seconds, or on ``flush()``; batches wait in FIFO order for one of
 ``max_in_flight`` slots and then run as tasks the limiter keeps a reference to.
 Producers wait while ``capacity`` items are queued, so memory stays bounded.
 
@@ -29,6 +29,8 @@ from .._exceptions import ClientClosedError
 __all__ = ["BatchLimiter", "Owner", "Run", "run_items", "run_length"]
 
 logger = logging.getLogger("mailkit_async.bulk")
+
+_TIMER_SLACK = 0.001
 
 T = TypeVar("T")
 
@@ -82,13 +84,13 @@ def run_items(runs: list[Run[T]]) -> list[T]:
 
 
 class _Buffer(Generic[T]):
-    __slots__ = ("count", "runs", "size", "timer")
+    __slots__ = ("count", "due", "runs", "size")
 
-    def __init__(self) -> None:
+    def __init__(self, due: float) -> None:
         self.runs: list[Run[T]] = []
         self.count = 0
         self.size = 0
-        self.timer: asyncio.TimerHandle | None = None
+        self.due = due  # the loop time at which it is cut however full it is
 
 
 class _Batch(Generic[T]):
@@ -136,7 +138,8 @@ class BatchLimiter(Generic[T]):
         """Batches running."""
         self.running_items = 0
         """Items in running batches."""
-        self._buffers: dict[Hashable, _Buffer[T]] = {}
+        self._buffers: dict[Hashable, _Buffer[T]] = {}  # oldest first
+        self._sweep_timer: asyncio.TimerHandle | None = None
         self._ready: deque[_Batch[T]] = deque()
         self._tasks: set[asyncio.Task[None]] = set()
         self._waiters: deque[asyncio.Future[None]] = deque()
@@ -254,10 +257,13 @@ class BatchLimiter(Generic[T]):
         self._reserved -= 1
 
     def _new_buffer(self, group: Hashable) -> _Buffer[T]:
-        buffer: _Buffer[T] = _Buffer()
-        self._buffers[group] = buffer
         loop = asyncio.get_running_loop()
-        buffer.timer = loop.call_later(self.linger, self._expire, group, buffer)
+        buffer: _Buffer[T] = _Buffer(loop.time() + self.linger)
+        self._buffers[group] = buffer
+        # One timer for all buffers, set for the oldest: most buffers fill up long before
+        # they are due, and a timer per buffer would be set and cancelled for each batch.
+        if self._sweep_timer is None:
+            self._sweep_timer = loop.call_at(buffer.due, self._sweep)
         return buffer
 
     # -- cutting and running ----------------------------------------------------
@@ -266,15 +272,27 @@ class BatchLimiter(Generic[T]):
         """Make every partly filled buffer a batch now."""
         for group in list(self._buffers):
             self._cut(group)
+        self._stop_sweeping()
 
-    def _expire(self, group: Hashable, buffer: _Buffer[T]) -> None:
-        if self._buffers.get(group) is buffer:
+    def _stop_sweeping(self) -> None:
+        """Cancel the linger timer when no buffer is left for it."""
+        if not self._buffers and self._sweep_timer is not None:
+            self._sweep_timer.cancel()
+            self._sweep_timer = None
+
+    def _sweep(self) -> None:
+        """Cut the buffers that are due; set the timer for the oldest one left."""
+        self._sweep_timer = None
+        loop = asyncio.get_running_loop()
+        now = loop.time() + _TIMER_SLACK  # asyncio may run a timer a little early
+        for group, buffer in list(self._buffers.items()):
+            if buffer.due > now:
+                self._sweep_timer = loop.call_at(buffer.due, self._sweep)
+                return  # the buffers after it are younger
             self._cut(group)
 
     def _cut(self, group: Hashable) -> None:
         buffer = self._buffers.pop(group)
-        if buffer.timer is not None:
-            buffer.timer.cancel()
         self._ready.append(_Batch(group, buffer.runs, buffer.count))
         self._dispatch()
 
@@ -349,8 +367,6 @@ class BatchLimiter(Generic[T]):
                 buffer.size = sum(len(run[0]) * run[2] for run in kept)
                 if not kept:
                     del self._buffers[group]
-                    if buffer.timer is not None:
-                        buffer.timer.cancel()
         ready: deque[_Batch[T]] = deque()
         for batch in self._ready:
             kept = _split_off(batch.runs, owner, batch.group, removed)
@@ -360,6 +376,7 @@ class BatchLimiter(Generic[T]):
             if batch.runs:
                 ready.append(batch)
         self._ready = ready
+        self._stop_sweeping()
         self._forget(sum(run_length(runs) for _, runs in removed))
         return removed
 
@@ -367,10 +384,9 @@ class BatchLimiter(Generic[T]):
         """Remove every item that is not running yet; return them by group."""
         removed: list[tuple[Hashable, list[Run[T]]]] = []
         for group, buffer in self._buffers.items():
-            if buffer.timer is not None:
-                buffer.timer.cancel()
             removed.append((group, buffer.runs))
         self._buffers.clear()
+        self._stop_sweeping()
         removed.extend((batch.group, batch.runs) for batch in self._ready)
         self._ready.clear()
         self._forget(sum(run_length(runs) for _, runs in removed))
