@@ -4,8 +4,9 @@ Items are added in runs: a list of items with one owner, one group (one
 ``sendmail_mass`` call carries one campaign and list) and one size estimate per item.
 Bookkeeping is per run, not per item, so queueing a large ``send_all`` costs a few
 operations per run. A group's buffer becomes a batch when it is full (count or bytes),
-when it has lingered ``linger`` seconds, or on ``flush()``; batches wait in FIFO order for one of
-``max_in_flight`` slots and then run as tasks the limiter keeps a reference to.
+``linger`` seconds after its first item, or on ``flush()``; batches wait in FIFO order
+for one of ``max_in_flight`` slots and then run as tasks the limiter keeps a reference
+to.
 Producers wait while ``capacity`` items are queued, so memory stays bounded.
 
 The limiter does bookkeeping only: the ``run`` callback accounts for a batch's items
