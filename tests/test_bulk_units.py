@@ -241,9 +241,9 @@ def _outline(*addresses: str) -> BatchOutline:
 
 
 def test_answer_in_a_different_order_and_case_accepts_by_address() -> None:
-    spec = _outline("a@x.cz", "B@x.cz", "c@x.cz")
+    outline = _outline("a@x.cz", "B@x.cz", "c@x.cz")
     record = record_from_answer(
-        spec, {"list": ["C@X.CZ", "a@x.cz", "b@x.cz"], "data": "OK", "request_id": "77"}, 1.0
+        outline, {"list": ["C@X.CZ", "a@x.cz", "b@x.cz"], "data": "OK", "request_id": "77"}, 1.0
     )
     assert record.status == ANSWERED
     assert record.request_id == 77
@@ -251,8 +251,8 @@ def test_answer_in_a_different_order_and_case_accepts_by_address() -> None:
 
 
 def test_address_missing_from_the_list_is_unknown_with_a_reason() -> None:
-    spec = _outline("a@x.cz", "b@x.cz")
-    record = record_from_answer(spec, {"list": ["b@x.cz"], "data": "OK", "request_id": 5}, 1.0)
+    outline = _outline("a@x.cz", "b@x.cz")
+    record = record_from_answer(outline, {"list": ["b@x.cz"], "data": "OK", "request_id": 5}, 1.0)
     outcomes = {o.send_to: o for o in record.outcomes()}
     assert outcomes["a@x.cz"].state is Outcome.UNKNOWN
     assert "not in the list" in outcomes["a@x.cz"].info
