@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from mailkit_async import ClientClosedError
-from mailkit_async._bulk._limiter import BatchLimiter, Owner, Run, run_items
+from mailkit_async._bulk._limiter import BatchLimiter, Owner, Run, RunBatch, run_items
 
 K = 3
 CAPACITY = 6
@@ -322,6 +322,18 @@ TestLimiterAccounting.settings = settings(
 # -- direct unit tests -------------------------------------------------------------------------
 
 
+def finishing(batches: list[list[int]] | None = None) -> RunBatch[int]:
+    """A run callback that finishes every item, recording each batch's items if asked."""
+
+    async def run(group: Hashable, runs: list[Run[int]]) -> None:
+        if batches is not None:
+            batches.append(list(run_items(runs)))
+        for items, owner, _ in runs:
+            owner.finish(len(items))
+
+    return run
+
+
 def make(run: Any, **kw: Any) -> BatchLimiter[int]:
     options = {
         "max_in_flight": 1,
@@ -336,12 +348,7 @@ def make(run: Any, **kw: Any) -> BatchLimiter[int]:
 
 async def test_a_linger_timer_cuts_a_partial_batch() -> None:
     batches: list[list[int]] = []
-
-    async def run(group: Hashable, runs: list[Run[int]]) -> None:
-        batches.append(list(run_items(runs)))
-        for items, owner, _ in runs:
-            owner.finish(len(items))
-
+    run = finishing(batches)
     limiter = make(run, linger=0.02, max_batch=10)
     owner = Owner()
     assert limiter.offer("g", 1, 1, owner)
@@ -376,11 +383,7 @@ async def test_each_buffer_lingers_from_its_own_start_under_one_timer() -> None:
 
 
 async def test_flush_and_discard_leave_no_linger_timer_behind() -> None:
-    async def run(group: Hashable, runs: list[Run[int]]) -> None:
-        for items, owner, _ in runs:
-            owner.finish(len(items))
-
-    limiter = make(run, linger=3600.0, max_batch=10, max_in_flight=2)
+    limiter = make(finishing(), linger=3600.0, max_batch=10, max_in_flight=2)
     owner = Owner()
     assert limiter.offer("a", 1, 1, owner)
     assert limiter._sweep_timer is not None
@@ -395,12 +398,7 @@ async def test_flush_and_discard_leave_no_linger_timer_behind() -> None:
 
 async def test_bytes_cut_batches_before_they_overflow() -> None:
     batches: list[list[int]] = []
-
-    async def run(group: Hashable, runs: list[Run[int]]) -> None:
-        batches.append(list(run_items(runs)))
-        for items, owner, _ in runs:
-            owner.finish(len(items))
-
+    run = finishing(batches)
     limiter = make(run, max_batch=10, max_batch_bytes=100, capacity=10, max_in_flight=3)
     owner = Owner()
     await limiter.put_run("g", list(range(5)), 40, owner)
@@ -411,12 +409,7 @@ async def test_bytes_cut_batches_before_they_overflow() -> None:
 
 async def test_an_item_above_the_byte_cap_goes_alone() -> None:
     batches: list[list[int]] = []
-
-    async def run(group: Hashable, runs: list[Run[int]]) -> None:
-        batches.append(list(run_items(runs)))
-        for items, owner, _ in runs:
-            owner.finish(len(items))
-
+    run = finishing(batches)
     limiter = make(run, max_batch=10, max_batch_bytes=100, capacity=10, max_in_flight=3)
     owner = Owner()
     await limiter.put_run("g", [0, 1], 30, owner)

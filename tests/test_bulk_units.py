@@ -425,15 +425,25 @@ async def test_client_bulk_checks_its_options() -> None:
 # -- fitting batches into the size limit ----------------------------------------------------------
 
 
-@pytest.mark.parametrize("transport", ["json", "xmlrpc"])
-async def test_fit_batch_splits_by_encoded_size(transport: str) -> None:
-    async with MailkitClient(
+def offline_client(transport: str) -> MailkitClient:
+    """A client for encoding only: nothing listens at its address."""
+    return MailkitClient(
         1,
         "secret",
-        transport=transport,
-        base_url="http://127.0.0.1:9",  # type: ignore[arg-type]
-    ) as client:
-        spec = BatchSpec.build("j-1", 1, 2, [{"send_to": f"u{i}@x.cz"} for i in range(40)])
+        transport=transport,  # type: ignore[arg-type]
+        base_url="http://127.0.0.1:9",
+    )
+
+
+def forty_recipients() -> BatchSpec:
+    """A 40-recipient batch of plain addresses."""
+    return BatchSpec.build("j-1", 1, 2, [{"send_to": f"u{i}@x.cz"} for i in range(40)])
+
+
+@pytest.mark.parametrize("transport", ["json", "xmlrpc"])
+async def test_fit_batch_splits_by_encoded_size(transport: str) -> None:
+    async with offline_client(transport) as client:
+        spec = forty_recipients()
         whole = fit_batch(client, spec, 10**9)
         assert len(whole) == 1
         assert whole[0].body is not None
@@ -448,13 +458,8 @@ async def test_fit_batch_splits_by_encoded_size(transport: str) -> None:
 async def test_fit_batch_leaves_no_reference_cycle_behind(transport: str) -> None:
     # Reference counting alone must free a batch once its parts are dropped; a cycle
     # would keep every struct and body alive until the garbage collector runs.
-    async with MailkitClient(
-        1,
-        "secret",
-        transport=transport,
-        base_url="http://127.0.0.1:9",  # type: ignore[arg-type]
-    ) as client:
-        spec = BatchSpec.build("j-1", 1, 2, [{"send_to": f"u{i}@x.cz"} for i in range(40)])
+    async with offline_client(transport) as client:
+        spec = forty_recipients()
         whole = fit_batch(client, spec, 10**9)
         assert whole[0].body is not None
         limit = len(whole[0].body) // 3
@@ -470,9 +475,7 @@ async def test_fit_batch_leaves_no_reference_cycle_behind(transport: str) -> Non
 
 
 async def test_fit_batch_isolates_a_recipient_the_wire_cannot_carry() -> None:
-    async with MailkitClient(
-        1, "secret", transport="xmlrpc", base_url="http://127.0.0.1:9"
-    ) as client:
+    async with offline_client("xmlrpc") as client:
         recipients = [{"send_to": f"u{i}@x.cz"} for i in range(8)]
         recipients[5]["subject"] = "bad \x01 control character"
         parts = fit_batch(client, BatchSpec.build("j-1", 1, 2, recipients), 10**9)
