@@ -431,11 +431,11 @@ class BulkSender:
     def _lost(self, group: Hashable, runs: list[Run[Wire]], error: BaseException | None) -> None:
         if not runs:
             return  # a batch that had started and was planned: its jobs were accounted for
-        spec = self._spec_for(group, runs)
+        outline = outline_of(self._spec_for(group, runs))
         if error is None:
-            result = not_sent(spec, None, "not sent: its batch was cancelled before it started")
+            result = not_sent(outline, None, "not sent: its batch was cancelled before it started")
         else:
-            result = outcome_unknown(spec, f"outcome unknown: {type(error).__name__}")
+            result = outcome_unknown(outline, f"outcome unknown: {type(error).__name__}")
         self._record(result.record, _segments(runs), result.error)
 
     def _spec_for(self, group: Hashable, runs: list[Run[Wire]]) -> BatchSpec:
@@ -460,8 +460,8 @@ class BulkSender:
     ) -> None:
         """Account for runs that never went out: ``REJECTED``, safe to send again."""
         for group, runs in removed:
-            spec = self._spec_for(group, runs)
-            self._record(not_sent(spec, None, reason).record, _segments(runs), None)
+            outline = outline_of(self._spec_for(group, runs))
+            self._record(not_sent(outline, None, reason).record, _segments(runs), None)
 
     def _record(
         self,

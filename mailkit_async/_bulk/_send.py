@@ -90,18 +90,19 @@ def fit_batch(client: MailkitClient, batch: BatchSpec, max_bytes: int) -> list[P
             body = encode_batch(client, part)
         except ConfigurationError as exc:
             body, error = None, exc
-        if body is not None and len(body) > max_bytes:
+        size = 0 if body is None else len(body)
+        if (error is not None or size > max_bytes) and stop - start > 1:
+            middle = (start + stop) // 2
+            ranges += [(middle, stop), (start, middle)]  # the first half goes first
+            continue
+        if size > max_bytes:
             error = ConfigurationError(
-                f"this recipient alone makes a {len(body)}-byte request, above"
+                f"this recipient alone makes a {size}-byte request, above"
                 f" max_batch_bytes={max_bytes}",
                 function=FUNCTION,
             )
             body = None
-        if error is not None and stop - start > 1:
-            middle = (start + stop) // 2
-            ranges += [(middle, stop), (start, middle)]  # the first half goes first
-        else:
-            pieces.append((start, stop, body, error))
+        pieces.append((start, stop, body, error))
     if len(pieces) == 1:
         start, stop, body, error = pieces[0]
         return [PreparedBatch(batch, body, error, start, stop)]
@@ -111,13 +112,8 @@ def fit_batch(client: MailkitClient, batch: BatchSpec, max_bytes: int) -> list[P
     ]
 
 
-def _outline(batch: BatchSpec | BatchOutline) -> BatchOutline:
-    return batch if isinstance(batch, BatchOutline) else outline_of(batch)
-
-
-def _final(batch: BatchSpec | BatchOutline, status: BatchStatus, reason: str) -> BatchRecord:
+def _final(outline: BatchOutline, status: BatchStatus, reason: str) -> BatchRecord:
     """A batch record that no results call can change any more."""
-    outline = _outline(batch)
     return BatchRecord(
         outline.batch_id,
         outline.campaign_id,
@@ -132,16 +128,14 @@ def _final(batch: BatchSpec | BatchOutline, status: BatchStatus, reason: str) ->
     )
 
 
-def not_sent(
-    batch: BatchSpec | BatchOutline, error: MailkitError | None, reason: str
-) -> BatchResult:
+def not_sent(outline: BatchOutline, error: MailkitError | None, reason: str) -> BatchResult:
     """The result of a batch the library did not send: every recipient ``REJECTED``, unsent."""
-    return BatchResult(_final(batch, NOT_SENT, reason), error)
+    return BatchResult(_final(outline, NOT_SENT, reason), error)
 
 
-def outcome_unknown(batch: BatchSpec | BatchOutline, reason: str) -> BatchResult:
+def outcome_unknown(outline: BatchOutline, reason: str) -> BatchResult:
     """The result of a batch whose call may have reached Mailkit without an answer."""
-    return BatchResult(_final(batch, UNKNOWN, reason))
+    return BatchResult(_final(outline, UNKNOWN, reason))
 
 
 def _describe(error: BaseException) -> str:
@@ -149,13 +143,13 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}"
 
 
-def _failed(batch: BatchOutline, error: MailkitError, may_have_left: bool) -> BatchResult:
+def _failed(outline: BatchOutline, error: MailkitError, may_have_left: bool) -> BatchResult:
     if isinstance(error, APIError):
         # Mailkit answered, refusing the whole call: nothing was sent
-        return BatchResult(_final(batch, REFUSED, error.message), error)
+        return BatchResult(_final(outline, REFUSED, error.message), error)
     if not may_have_left:
-        return not_sent(batch, error, f"not sent: {_describe(error)}")
-    return BatchResult(_final(batch, UNKNOWN, f"outcome unknown: {_describe(error)}"), error)
+        return not_sent(outline, error, f"not sent: {_describe(error)}")
+    return BatchResult(_final(outline, UNKNOWN, f"outcome unknown: {_describe(error)}"), error)
 
 
 async def send_batch(
@@ -179,14 +173,15 @@ async def send_batch(
     """
     if len(batch) == 0:
         raise ConfigurationError("a batch needs at least one recipient", function=FUNCTION)
+    outline = outline_of(batch)
     if body is None:
         try:
             body = encode_batch(client, batch)
         except ConfigurationError as exc:
-            return not_sent(batch, exc, f"not sent: {_describe(exc)}")
+            return not_sent(outline, exc, f"not sent: {_describe(exc)}")
     # Without a body (a custom transport), the transport encodes the parameters itself.
     request = batch.params() if body is None else body
-    return await call_batch(client, outline_of(batch), request, clock=clock)
+    return await call_batch(client, outline, request, clock=clock)
 
 
 async def call_batch(

@@ -26,6 +26,7 @@ from arq.worker import Retry
 from redis.exceptions import RedisError
 
 from .._bulk import BatchRecord, BatchSpec, BulkJobState, SettlePolicy, poll_once, send_batch
+from .._bulk._batch import outline_of
 from .._bulk._polling import due_at
 from .._bulk._send import outcome_unknown
 from .._exceptions import ConfigurationError
@@ -131,14 +132,14 @@ async def _send_claimed(
         result = await send_batch(runtime.client, spec)
     except asyncio.CancelledError:
         record = outcome_unknown(
-            spec, "outcome unknown: the worker was stopped while the call was in flight"
+            outline_of(spec), "outcome unknown: the worker was stopped while the call was in flight"
         ).record
         await asyncio.shield(_record_outcome(runtime, job_id, lease, record))
         raise
     except Exception:
         logger.exception("job %s batch %s failed unexpectedly", job_id, spec.batch_id)
         record = outcome_unknown(
-            spec, "outcome unknown: the worker failed unexpectedly during the call"
+            outline_of(spec), "outcome unknown: the worker failed unexpectedly during the call"
         ).record
         await _record_outcome(runtime, job_id, lease, record)
         raise
