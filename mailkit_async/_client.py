@@ -11,7 +11,7 @@ import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, cast
 
 import aiohttp
 import attrs
@@ -33,6 +33,7 @@ from ._config import DEFAULT_LIMITS, DEFAULT_RETRY, DEFAULT_TIMEOUT, Limits, Ret
 from ._exceptions import ClientClosedError, ConfigurationError, MailkitError
 from ._hooks import CallHooks
 from ._http import AiohttpSender
+from ._layout import without_none_members
 from ._observe import CallObserver
 from ._probe import probing
 from ._redact import Redactor
@@ -310,6 +311,10 @@ class MailkitClient(DeliveryMethods):
             )
         transport = self._transport
         arguments = dict(params)
+        spec = spec_for(function)
+        if spec is not None and spec.omit_none_members:
+            # The rule both wires follow, for a transport that places parameters itself.
+            arguments = cast("dict[str, Any]", without_none_members(arguments))
         credentials = self._credentials
 
         def send(limits: Timeout) -> Awaitable[WireValue]:

@@ -14,7 +14,7 @@ from ._exceptions import ConfigurationError
 from ._spec import MISSING, Fixed, FunctionSpec, Group, JsonLayout, Param, _Missing
 from ._types import WireValue
 
-__all__ = ["json_request", "xmlrpc_params"]
+__all__ = ["json_request", "without_none_members", "xmlrpc_params"]
 
 
 def _convert(
@@ -123,3 +123,21 @@ def xmlrpc_params(
             function=spec.name,
         )
     return head + slots  # type: ignore[operator]
+
+
+def without_none_members(value: object) -> object:
+    """``value`` with every struct member whose value is None left out, at any depth.
+
+    Lists keep their None items. Returns ``value`` itself when there is nothing to
+    leave out, so callers can tell whether it needs encoding again.
+    """
+    if isinstance(value, dict):
+        members = {k: without_none_members(v) for k, v in value.items() if v is not None}
+        if len(members) == len(value) and all(members[k] is v for k, v in value.items()):
+            return value
+        return members
+    if isinstance(value, list | tuple):
+        items = [without_none_members(v) for v in value]
+        unchanged = all(new is old for new, old in zip(items, value, strict=True))
+        return value if unchanged else items
+    return value

@@ -477,6 +477,7 @@ class WrappedTransport:
     def __init__(self, inner: RpcTransport) -> None:
         self.inner = inner
         self.calls: list[str] = []
+        self.params: list[Mapping[str, object]] = []
 
     @property
     def name(self) -> str:
@@ -491,6 +492,7 @@ class WrappedTransport:
         timeout: Timeout,
     ) -> WireValue:
         self.calls.append(function)
+        self.params.append(params)
         return await self.inner.call(function, params, credentials=credentials, timeout=timeout)
 
     async def aclose(self) -> None:
@@ -512,6 +514,26 @@ async def test_custom_transports_are_supported(emu: MailkitEmulator) -> None:
         await wrapped.aclose()
     assert wrapped.calls == [SEND, SEND]
     assert sender.report.accepted == 5
+
+
+async def test_custom_transports_get_no_none_members(emu: MailkitEmulator) -> None:
+    from mailkit_async import AiohttpSender
+
+    campaign, mailing_list = seed(emu)
+    wrapped = WrappedTransport(RpcTransport(JsonWire(), AiohttpSender(), emu.url))
+    rows = [{**row, "subject": None, "create_email": None} for row in people(3)]
+    try:
+        async with (
+            MailkitClient(emu.client_id, Secret(emu.client_md5), transport=wrapped) as client,
+            client.bulk(campaign, mailing_list, linger=0) as sender,
+        ):
+            await sender.send_all(rows[:2])
+            await sender.send(rows[2])
+    finally:
+        await wrapped.aclose()
+    assert sender.report.accepted == 3
+    received = [r for params in wrapped.params for r in params["recipients"]]  # type: ignore[attr-defined]
+    assert [sorted(r) for r in received] == [["campaign_id", "mailinglist_id", "send_to"]] * 3
 
 
 async def test_events_after_close_yield_the_final_snapshot_and_end(emu: MailkitEmulator) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from mailkit_async import ConfigurationError, WireFormat
 from mailkit_async._catalog import spec_for
-from mailkit_async._layout import json_request, xmlrpc_params
+from mailkit_async._layout import json_request, without_none_members, xmlrpc_params
 from mailkit_async._spec import (
     Fixed,
     FunctionSpec,
@@ -23,7 +23,7 @@ from mailkit_async._spec import (
     as_numeric_text,
     as_text,
 )
-from mailkit_async._wire._json import JsonWire, without_none_members
+from mailkit_async._wire._json import JsonWire
 from mailkit_async._wire._xmlrpc import XmlRpcWire, decode_method_call
 
 SPEC = FunctionSpec(

@@ -92,7 +92,8 @@ class RecipientPreparer:
         """``(wire struct, group, estimated bytes)`` for one submitted recipient.
 
         Raises ``ConfigurationError`` for something that is not a recipient (unknown
-        keys, ``send_to`` not text, ``create_email`` not a bool, bad IDs).
+        keys, ``send_to`` not text, ``create_email`` not a bool, bad IDs). A None member
+        stays in the struct; every wire leaves it out of the request.
         """
         if type(item) is dict and _PLAIN_KEYS.issuperset(item):
             if type(item.get("send_to")) is not str:
@@ -100,8 +101,6 @@ class RecipientPreparer:
             flag = item.get("create_email")
             if flag is not None and type(flag) is not bool:
                 raise _bad(item, "create_email must be True or False")
-            if None in item.values():
-                item = _without_none(item)
             if "campaign_id" in item or "mailinglist_id" in item:
                 campaign_id, mailinglist_id = group = self._group_of(item)
                 wire = dict(item, campaign_id=campaign_id, mailinglist_id=mailinglist_id)
@@ -194,7 +193,3 @@ class RecipientPreparer:
         except (TypeError, orjson.JSONEncodeError):
             payload = 0  # the wire encoder will tell which recipient it cannot carry
         return wire, group, self.base_size + payload
-
-
-def _without_none(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in item.items() if v is not None}

@@ -11,12 +11,12 @@ from typing import ClassVar
 import orjson
 
 from .._exceptions import EncodeError, MalformedResponseError
-from .._layout import json_request
+from .._layout import json_request, without_none_members
 from .._spec import FunctionSpec
 from .._types import WireValue
 from ._base import excerpt
 
-__all__ = ["JsonWire", "MAILKIT_DATETIME", "dumps", "loads", "without_none_members"]
+__all__ = ["JsonWire", "MAILKIT_DATETIME", "dumps", "loads"]
 
 MAILKIT_DATETIME = "%Y-%m-%d %H:%M:%S"
 """Mailkit's date-time text: ``YYYY-MM-DD HH:MM:SS``, no zone."""
@@ -76,24 +76,6 @@ def _has_non_finite(value: object) -> bool:
     if isinstance(value, list | tuple):
         return any(_has_non_finite(v) for v in value)
     return False
-
-
-def without_none_members(value: object) -> object:
-    """``value`` with every struct member whose value is None left out, at any depth.
-
-    Lists keep their None items. Returns ``value`` itself when there is nothing to
-    leave out, so callers can tell whether it needs encoding again.
-    """
-    if isinstance(value, dict):
-        members = {k: without_none_members(v) for k, v in value.items() if v is not None}
-        if len(members) == len(value) and all(members[k] is v for k, v in value.items()):
-            return value
-        return members
-    if isinstance(value, list | tuple):
-        items = [without_none_members(v) for v in value]
-        unchanged = all(new is old for new, old in zip(items, value, strict=True))
-        return value if unchanged else items
-    return value
 
 
 def loads(body: bytes, *, function: str = "") -> WireValue:
