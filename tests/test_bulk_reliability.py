@@ -157,6 +157,38 @@ async def test_retry_unsafe_never_repeats_a_bulk_call(emu: MailkitEmulator) -> N
     assert len(emu.calls(create)) == 2
 
 
+def chain_of(error: BaseException) -> list[BaseException]:
+    """``error`` and every error it was raised from (causes and contexts)."""
+    found: list[BaseException] = []
+    stack = [error]
+    while stack:
+        current = stack.pop()
+        if all(current is not seen for seen in found):
+            found.append(current)
+            stack += [e for e in (current.__cause__, current.__context__) if e is not None]
+    return found
+
+
+async def test_kept_batch_errors_hold_no_frames(emu: MailkitEmulator) -> None:
+    """A failed batch's error is kept for the whole job: without tracebacks, so it keeps
+    no frame alive, nor the request body (with the API secret) in the frames' locals."""
+    campaign, mailing_list = seed(emu)
+    emu.faults.add(Fault.close_after_body(function=SEND))
+    emu.faults.add(Fault.status(503, function=SEND))
+    async with (
+        make_client(emu) as client,
+        client.bulk(campaign, mailing_list, linger=0.0, max_in_flight=1) as sender,
+    ):
+        lost = await sender.send(people(1, "lost")[0])
+        busy = await sender.send(people(1, "busy")[0])
+    assert (lost.state, busy.state) == (Outcome.UNKNOWN, Outcome.UNKNOWN)
+    errors = list(sender.report.errors.values())
+    assert [type(e).__name__ for e in errors] == ["ConnectionLostError", "HTTPStatusError"]
+    chains = [chain_of(error) for error in errors]
+    assert len(chains[0]) > 1  # the transport's own error is still chained, for diagnosis
+    assert [e.__traceback__ for chain in chains for e in chain] == [None] * sum(map(len, chains))
+
+
 async def test_a_call_that_cannot_be_encoded_is_reported_without_an_attempt(
     emu: MailkitEmulator, transport: str
 ) -> None:

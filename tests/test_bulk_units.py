@@ -476,6 +476,28 @@ async def test_fit_batch_leaves_no_reference_cycle_behind(transport: str) -> Non
             gc.enable()
 
 
+async def test_fit_batch_keeps_no_batch_alive_through_an_encoding_error(transport: str) -> None:
+    # The error of a recipient the wire cannot carry must not hold the frames (and so
+    # the structs) of the batch it was cut from.
+    async with offline_client(transport) as client:
+        recipients: list[dict[str, object]] = [{"send_to": f"u{i}@x.cz"} for i in range(8)]
+        recipients[5]["customs"] = {"n": float("nan")}
+        spec = BatchSpec.build("j-1", 1, 2, recipients)
+        del recipients
+        gc.disable()
+        try:
+            freed = weakref.ref(spec)
+            parts = fit_batch(client, spec, 10**9)
+            errors = [p.error for p in parts if p.error is not None]
+            assert len(errors) == 1
+            del spec, parts
+            assert freed() is None
+            assert errors[0] is not None
+            assert "nan" in errors[0].message.lower()
+        finally:
+            gc.enable()
+
+
 async def test_fit_batch_isolates_a_recipient_the_wire_cannot_carry() -> None:
     async with offline_client("xmlrpc") as client:
         recipients = [{"send_to": f"u{i}@x.cz"} for i in range(8)]

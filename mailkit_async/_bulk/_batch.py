@@ -159,7 +159,9 @@ class BatchResult:
 
     Attributes:
         record: The batch's record for the job state (status, request_id, notes).
-        error: The library error when the call was refused, lost or not sent.
+        error: The library error when the call was refused, lost or not sent. It and
+            the errors it was raised from carry no traceback: kept for the whole job,
+            they must not keep the frames of the call (and its request body) alive.
     """
 
     record: BatchRecord
