@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+import contextlib
+import gc
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from mailkit_async import Credentials, RetryPolicy, Timeout, WireFormat
@@ -14,6 +16,16 @@ CLIENT_ID = 12345
 MD5 = "0123456789abcdef0123456789abcdef"
 FAST = RetryPolicy(initial_delay=0.0, max_delay=0.0)
 """Retries without pauses, for tests that exercise them."""
+
+
+@contextlib.contextmanager
+def collector_off() -> Iterator[None]:
+    """The garbage collector off: what goes inside goes by reference counting alone."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def b64(text: str | bytes) -> str:

@@ -32,6 +32,7 @@ from mailkit_async.models import MassRecipient
 from mailkit_async.testing import Fault, MailkitEmulator
 
 from ._hardening_support import eventually
+from ._support import collector_off
 from .conftest import make_client, seed
 
 SEND = "mailkit.sendmail_mass"
@@ -215,8 +216,7 @@ async def test_recipient_structs_are_freed_while_their_call_is_in_flight(
         )
 
     gc.collect()
-    gc.disable()
-    try:
+    with collector_off():
         async with (
             make_client(emu, transport) as client,
             client.bulk(campaign, mailing_list, max_batch_recipients=4) as sender,
@@ -230,8 +230,6 @@ async def test_recipient_structs_are_freed_while_their_call_is_in_flight(
             alive = wire_structs_alive()
             outcomes = await asyncio.gather(*singles)
             await sending
-    finally:
-        gc.enable()
     assert alive == 0
     assert [o.state for o in outcomes] == [Outcome.ACCEPTED, Outcome.ACCEPTED]
     assert len(emu.calls(SEND)) == 1

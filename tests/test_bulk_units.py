@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import weakref
 
@@ -33,6 +32,8 @@ from mailkit_async._bulk._recipients import RecipientPreparer
 from mailkit_async._bulk._send import fit_batch
 from mailkit_async._bulk._state import ANSWERED, UNKNOWN, BatchRecord, RecipientNote
 from mailkit_async.models import MassErrorCode, MassRecipient, MassRecipientError, MassResults
+
+from ._support import collector_off
 
 # -- preparing recipients ------------------------------------------------------------
 
@@ -465,15 +466,12 @@ async def test_fit_batch_leaves_no_reference_cycle_behind(transport: str) -> Non
         whole = fit_batch(client, spec, 10**9)
         assert whole[0].body is not None
         limit = len(whole[0].body) // 3
-        gc.disable()
-        try:
+        with collector_off():
             freed = weakref.ref(spec)
             parts = fit_batch(client, spec, limit)
             assert len(parts) > 1
             del spec, whole, parts
             assert freed() is None
-        finally:
-            gc.enable()
 
 
 async def test_fit_batch_keeps_no_batch_alive_through_an_encoding_error(transport: str) -> None:
@@ -484,8 +482,7 @@ async def test_fit_batch_keeps_no_batch_alive_through_an_encoding_error(transpor
         recipients[5]["customs"] = {"n": float("nan")}
         spec = BatchSpec.build("j-1", 1, 2, recipients)
         del recipients
-        gc.disable()
-        try:
+        with collector_off():
             freed = weakref.ref(spec)
             parts = fit_batch(client, spec, 10**9)
             errors = [p.error for p in parts if p.error is not None]
@@ -494,8 +491,6 @@ async def test_fit_batch_keeps_no_batch_alive_through_an_encoding_error(transpor
             assert freed() is None
             assert errors[0] is not None
             assert "nan" in errors[0].message.lower()
-        finally:
-            gc.enable()
 
 
 async def test_fit_batch_isolates_a_recipient_the_wire_cannot_carry() -> None:

@@ -20,7 +20,14 @@ from ._outcomes import RecipientOutcome
 from ._recipients import RecipientPreparer, as_id
 from ._state import BatchRecord, BatchStatus
 
-__all__ = ["BatchOutline", "BatchResult", "BatchSpec", "addresses_of", "outline_of"]
+__all__ = [
+    "BatchOutline",
+    "BatchResult",
+    "BatchSpec",
+    "addresses_of",
+    "outline_of",
+    "without_tracebacks",
+]
 
 _send_to = itemgetter("send_to")
 
@@ -153,6 +160,25 @@ class BatchOutline:
         return len(self.addresses)
 
 
+def without_tracebacks(error: MailkitError | None) -> MailkitError | None:
+    """``error``, and every error it was raised from, without their tracebacks.
+
+    A batch's error is kept for the whole job (in its result and report). Its traceback
+    would keep every frame it passed through alive, and with them their locals: the
+    batch's recipient structs and its request body, which carries the API secret.
+    """
+    stack: list[BaseException] = [] if error is None else [error]
+    seen: set[int] = set()
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        current.__traceback__ = None
+        stack += [e for e in (current.__cause__, current.__context__) if e is not None]
+    return error
+
+
 @attrs.frozen
 class BatchResult:
     """What one ``send_batch`` call learned (the call was made at most once).
@@ -165,7 +191,7 @@ class BatchResult:
     """
 
     record: BatchRecord
-    error: MailkitError | None = attrs.field(default=None, eq=False)
+    error: MailkitError | None = attrs.field(default=None, eq=False, converter=without_tracebacks)
 
     @property
     def batch_id(self) -> str:

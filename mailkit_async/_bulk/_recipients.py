@@ -101,13 +101,10 @@ class RecipientPreparer:
             flag = item.get("create_email")
             if flag is not None and type(flag) is not bool:
                 raise _bad(item, "create_email must be True or False")
-            if "campaign_id" in item or "mailinglist_id" in item:
-                campaign_id, mailinglist_id = group = self._group_of(item)
-                wire = dict(item, campaign_id=campaign_id, mailinglist_id=mailinglist_id)
-                return wire, group, self.base_size
-            campaign_id, mailinglist_id = self.group
+            own_ids = "campaign_id" in item or "mailinglist_id" in item
+            campaign_id, mailinglist_id = group = self._group_of(item) if own_ids else self.group
             wire = dict(item, campaign_id=campaign_id, mailinglist_id=mailinglist_id)
-            return wire, self.group, self.base_size
+            return wire, group, self.base_size
         return self._prepare_other(item)
 
     def prepare_many(self, items: list[Any]) -> Prepared:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -24,7 +24,7 @@ from .._exceptions import (
     MailkitError,
     RequestNotSentError,
 )
-from ._batch import BatchOutline, BatchResult, BatchSpec, outline_of
+from ._batch import BatchOutline, BatchResult, BatchSpec, outline_of, without_tracebacks
 from ._matching import record_from_answer
 from ._state import NOT_SENT, REFUSED, UNKNOWN, BatchRecord, BatchStatus
 
@@ -43,8 +43,6 @@ __all__ = [
 ]
 
 FUNCTION: Final = "mailkit.sendmail_mass"
-
-E = TypeVar("E", bound=BaseException)
 
 
 def encode_batch(client: MailkitClient, batch: BatchSpec) -> bytes | None:
@@ -91,7 +89,8 @@ def fit_batch(client: MailkitClient, batch: BatchSpec, max_bytes: int) -> list[P
         try:
             body = encode_batch(client, part)
         except ConfigurationError as exc:
-            body, error = None, _without_tracebacks(exc)
+            without_tracebacks(exc)
+            body, error = None, exc
         size = 0 if body is None else len(body)
         if (error is not None or size > max_bytes) and stop - start > 1:
             middle = (start + stop) // 2
@@ -114,25 +113,6 @@ def fit_batch(client: MailkitClient, batch: BatchSpec, max_bytes: int) -> list[P
     ]
 
 
-def _without_tracebacks(error: E) -> E:
-    """``error``, and every error it was raised from, without their tracebacks.
-
-    A batch's error is kept for the whole job (in its result and report). Its traceback
-    would keep every frame it passed through alive, and with them their locals: the
-    batch's recipient structs and its request body, which carries the API secret.
-    """
-    stack: list[BaseException] = [error]
-    seen: set[int] = set()
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        current.__traceback__ = None
-        stack += [e for e in (current.__cause__, current.__context__) if e is not None]
-    return error
-
-
 def _final(outline: BatchOutline, status: BatchStatus, reason: str) -> BatchRecord:
     """A batch record that no results call can change any more."""
     return BatchRecord(
@@ -151,8 +131,7 @@ def _final(outline: BatchOutline, status: BatchStatus, reason: str) -> BatchReco
 
 def not_sent(outline: BatchOutline, error: MailkitError | None, reason: str) -> BatchResult:
     """The result of a batch the library did not send: every recipient ``REJECTED``, unsent."""
-    kept = None if error is None else _without_tracebacks(error)
-    return BatchResult(_final(outline, NOT_SENT, reason), kept)
+    return BatchResult(_final(outline, NOT_SENT, reason), error)
 
 
 def outcome_unknown(outline: BatchOutline, reason: str) -> BatchResult:
@@ -166,7 +145,6 @@ def _describe(error: BaseException) -> str:
 
 
 def _failed(outline: BatchOutline, error: MailkitError, may_have_left: bool) -> BatchResult:
-    error = _without_tracebacks(error)
     if isinstance(error, APIError):
         # Mailkit answered, refusing the whole call: nothing was sent
         return BatchResult(_final(outline, REFUSED, error.message), error)
