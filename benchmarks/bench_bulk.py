@@ -7,7 +7,7 @@ engine and floors alternate in the same process, and the table shows medians.
 
 The floor does the least work that gets the same batches to the same emulator, from
 the same input: the same generator of plain dicts, each copied into the same wire
-dict (``{**row, "campaign_id": ..., "mailinglist_id": ...}``) the engine builds,
+dict (``dict(row, campaign_id=..., mailinglist_id=...)``) the engine builds,
 chunked into the same batch size, encoded once (orjson for JSON; the library's
 XML-RPC string builder for XML-RPC, since orjson cannot write XML), posted with plain
 aiohttp at the same concurrency, and the answer decoded and counted. It checks
